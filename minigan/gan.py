@@ -1,0 +1,154 @@
+"""Algorithm 1: minibatch stochastic gradient training of generative adversarial nets.
+
+The two players of Eq. 1, ``min_G max_D V(D, G)`` with
+``V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]``. The discriminator outputs a logit;
+every log-probability is a binary cross-entropy on logits (:mod:`minigan.losses`):
+
+* D ascends ``V``, i.e. descends ``BCE(D(x), 1) + BCE(D(G(z)), 0)`` (Algorithm 1, line 5);
+* G descends ``log(1 - D(G(z))) = -BCE(D(G(z)), 0)`` (``"minimax"``, Algorithm 1, line 8),
+  or ascends ``log D(G(z))``, i.e. descends ``BCE(D(G(z)), 1)`` (``"non-saturating"``, the
+  variant Section 3 recommends because it gives "much stronger gradients early in learning").
+
+Two update orders:
+
+* ``"alternating"`` -- Algorithm 1 as printed: ``k`` discriminator updates, each on a fresh
+  minibatch of ``m`` data and ``m`` noise samples, then one generator update on fresh noise.
+* ``"simultaneous"`` -- what the paper's public code ran (``shared/PAPER_FACTS.md``): one
+  minibatch, one dropout pass of D over real and fake, D's loss halved
+  (``0.5 * [BCE(D(x), 1) + BCE(D(G(z)), 0)]``), G's loss through the *same* pass; both
+  gradients taken at the same parameters and applied together. Needs ``k = 1``.
+
+A layer caches only its last forward, so D sees real and fake data as *one* concatenated
+batch, and each pass is back-propagated before the next forward.
+"""
+import math
+
+from . import backend
+from .losses import bce_with_logits
+from .optim import SGD
+
+OBJECTIVES = ("minimax", "non-saturating")
+UPDATES = ("alternating", "simultaneous")
+NOISE = ("uniform", "gaussian")
+
+
+class GAN:
+    """A generator and a discriminator trained by Algorithm 1.
+
+    Args:
+        generator: layer mapping noise ``(m, z_dim)`` to samples ``(m, d)``.
+        discriminator: layer mapping samples ``(m, d)`` to logits ``(m, 1)``.
+        z_dim: dimension of the noise ``z``.
+        k: discriminator updates per generator update (the paper used ``k = 1``).
+        noise: prior ``p_z``: ``"uniform"`` is ``U(-sqrt 3, sqrt 3)`` per coordinate (unit
+            variance, as the paper's MNIST code), ``"gaussian"`` is ``N(0, 1)``.
+        objective: the generator's loss, ``"minimax"`` or ``"non-saturating"``.
+        update: ``"alternating"`` (Algorithm 1) or ``"simultaneous"`` (the paper's code).
+        d_optimizer, g_optimizer: optimizers of D and G (default: ``SGD(lr=0.1, momentum=0.5)``,
+            the starting values of the paper's code).
+        seed: seed of the noise generator.
+    """
+
+    def __init__(self, generator, discriminator, z_dim, k=1, noise="uniform",
+                 objective="minimax", update="alternating", d_optimizer=None,
+                 g_optimizer=None, seed=0):
+        for name, value, allowed in (("objective", objective, OBJECTIVES),
+                                     ("update", update, UPDATES), ("noise", noise, NOISE)):
+            if value not in allowed:
+                raise ValueError(f"GAN {name}={value!r}: choose one of {allowed}")
+        if k < 1 or (update == "simultaneous" and k != 1):
+            raise ValueError(f"GAN k={k}: k must be >= 1, and exactly 1 with "
+                             "update='simultaneous' (one pass updates both nets)")
+        self.G, self.D, self.z_dim, self.k = generator, discriminator, z_dim, k
+        self.noise_prior, self.objective, self.update = noise, objective, update
+        self.d_optimizer = d_optimizer or SGD(discriminator, lr=0.1, momentum=0.5)
+        self.g_optimizer = g_optimizer or SGD(generator, lr=0.1, momentum=0.5)
+        first = next(iter(generator.params.values()))
+        self.xp, self.dtype = backend.array_module(first), first.dtype
+        self.rng = backend.default_rng(seed, self.xp)
+
+    def noise(self, m):
+        """``m`` samples ``z ~ p_z``, shape ``(m, z_dim)``."""
+        shape = (m, self.z_dim)
+        if self.noise_prior == "gaussian":
+            return self.rng.standard_normal(shape, dtype=self.dtype)
+        return (2 * self.rng.random(shape, dtype=self.dtype) - 1) * math.sqrt(3)
+
+    def sample(self, n):
+        """``n`` samples ``G(z)`` from the generator in evaluation mode, shape ``(n, d)``."""
+        return self.G.forward(self.noise(n), train=False)
+
+    def _generator_loss(self, fake_logits):
+        """G's loss on D's logits for ``G(z)`` and its gradient (see the module docstring)."""
+        if self.objective == "non-saturating":
+            return bce_with_logits(fake_logits, 1.0)
+        loss, dlogits = bce_with_logits(fake_logits, 0.0)
+        return -loss, -dlogits
+
+    def _discriminate(self, x_real, x_fake, scale):
+        """One pass of D over real and fake as a single batch; D's loss ``scale * [...]``."""
+        m, xp = len(x_real), self.xp
+        logits = self.D.forward(xp.concatenate([x_real, x_fake]), train=True)
+        loss_real, dreal = bce_with_logits(logits[:m], 1.0)
+        loss_fake, dfake = bce_with_logits(logits[m:], 0.0)
+        stats = {"d_loss": scale * (loss_real + loss_fake),
+                 "d_real": (1 / (1 + xp.exp(-logits[:m]))).mean(),
+                 "d_fake": (1 / (1 + xp.exp(-logits[m:]))).mean()}
+        return logits, scale * xp.concatenate([dreal, dfake]), stats
+
+    def discriminator_gradients(self, x_real, z):
+        """Algorithm 1, line 5: store in ``D.grads`` the gradient of
+        ``BCE(D(x), 1) + BCE(D(G(z)), 0)`` (= -V) for minibatches ``x_real`` and ``z``.
+        Returns ``{"d_loss", "d_real" (mean D(x)), "d_fake" (mean D(G(z)))}``."""
+        x_fake = self.G.forward(z, train=True)
+        _, dlogits, stats = self._discriminate(x_real, x_fake, 1.0)
+        self.D.backward(dlogits)
+        return stats
+
+    def generator_gradients(self, z):
+        """Algorithm 1, line 8: store in ``G.grads`` the gradient of G's loss; the backward
+        pass goes through D without computing D's parameter gradients. Returns the loss."""
+        logits = self.D.forward(self.G.forward(z, train=True), train=True)
+        loss, dlogits = self._generator_loss(logits)
+        self.G.backward(self.D.backward(dlogits, param_grads=False))
+        return loss
+
+    def simultaneous_gradients(self, x_real, z):
+        """The paper's code: both nets' gradients from one pass of D, at the same parameters."""
+        m = len(x_real)
+        x_fake = self.G.forward(z, train=True)
+        logits, dlogits_d, stats = self._discriminate(x_real, x_fake, 0.5)
+        self.D.backward(dlogits_d)
+        stats["g_loss"], dfake = self._generator_loss(logits[m:])
+        dlogits_g = self.xp.concatenate([0 * dfake, dfake])
+        dx = self.D.backward(dlogits_g, param_grads=False)
+        self.G.backward(dx[m:])
+        return stats
+
+    def step(self, x_real):
+        """One iteration of Algorithm 1 (or of the code's simultaneous update).
+
+        Args:
+            x_real: ``k * m`` data samples, shape ``(k * m, d)``: the ``k`` minibatches of
+                the ``k`` discriminator updates, stacked.
+
+        Returns:
+            ``{"d_loss", "g_loss", "d_real", "d_fake"}`` as 0-d arrays (``float()`` them to
+            print; on the GPU that waits for the device): D's loss, G's loss, mean D(x) and
+            mean D(G(z)), from the last discriminator pass.
+        """
+        if len(x_real) % self.k:
+            raise ValueError(f"GAN.step got {len(x_real)} data samples, not a multiple of "
+                             f"k={self.k}: pass k minibatches of m samples, stacked")
+        m = len(x_real) // self.k
+        if self.update == "simultaneous":
+            stats = self.simultaneous_gradients(x_real, self.noise(m))
+            self.d_optimizer.step()
+            self.g_optimizer.step()
+            return stats
+        for i in range(self.k):
+            stats = self.discriminator_gradients(x_real[i * m:(i + 1) * m], self.noise(m))
+            self.d_optimizer.step()
+        stats["g_loss"] = self.generator_gradients(self.noise(m))
+        self.g_optimizer.step()
+        return stats

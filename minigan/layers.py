@@ -1,0 +1,231 @@
+"""Layers with hand-derived gradients: the paper's generator (ReLU, sigmoid) and
+discriminator (maxout, dropout), plus Tanh and LeakyReLU for experiments.
+
+Every layer follows one contract (``shared/API.md``):
+
+* ``forward(x, train=True) -> y``, with ``x`` of shape ``(batch, features)``. It
+  caches what ``backward`` needs -- from the *last* call only.
+* ``backward(dy, param_grads=True) -> dx``, with ``dy = dL/dy``. It opens with the
+  derivative it implements, and stores ``dL/dparam`` in ``grads`` (skipped when
+  ``param_grads=False``: the generator step of Algorithm 1 back-propagates through D
+  without needing D's parameter gradients). It never changes a parameter: updates
+  are the optimizer's job, so every gradient can be checked.
+* ``params`` and ``grads``: dicts with the same keys and shapes (empty without parameters).
+
+Parameters are initialised as in the paper's code, ``W ~ U(-irange, irange)`` and
+``b = 0``, drawn on the host from ``rng`` (an int seed or ``numpy.random.Generator``)
+so that a seed gives the same network on every backend, then placed on ``backend``
+(``"numpy"`` or ``"cupy"``) as ``dtype`` (float32 unless asked otherwise).
+"""
+import numpy as np
+
+from . import backend as _backend
+
+
+class Layer:
+    """What every layer has: ``params`` and ``grads`` (empty unless it learns something)."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+
+    def _check(self, x, n_in):
+        if x.ndim != 2 or x.shape[1] != n_in:
+            raise ValueError(
+                f"{self!r} expected input of shape (batch, {n_in}), got {tuple(x.shape)}. "
+                f"Reshape images with x.reshape(len(x), -1), or fix the previous layer's width.")
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+def _uniform(rng, irange, shape, xp, dtype):
+    """W ~ U(-irange, irange), drawn with NumPy so every backend gets the same numbers."""
+    w = np.random.default_rng(rng).uniform(-irange, irange, size=shape)
+    return xp.asarray(w.astype(dtype))
+
+
+class Linear(Layer):
+    """Affine map ``y = x @ W + b``; ``W`` is (n_in, n_out), ``b`` is (n_out,)."""
+
+    def __init__(self, n_in, n_out, irange=0.05, rng=None, backend="numpy", dtype="float32"):
+        super().__init__()
+        xp = _backend.get(backend)
+        self.n_in, self.n_out = n_in, n_out
+        self.params = {"W": _uniform(rng, irange, (n_in, n_out), xp, dtype),
+                       "b": xp.zeros(n_out, dtype=dtype)}
+
+    def forward(self, x, train=True):
+        self._check(x, self.n_in)
+        self.x = x
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dy, param_grads=True):
+        # dx = dy @ W.T;  dW = x.T @ dy;  db = sum_batch dy
+        if param_grads:
+            self.grads = {"W": self.x.T @ dy, "b": dy.sum(axis=0)}
+        return dy @ self.params["W"].T
+
+    def __repr__(self):
+        return f"Linear({self.n_in}, {self.n_out})"
+
+
+class ReLU(Layer):
+    """``y = max(x, 0)`` -- the generator's hidden units."""
+
+    def forward(self, x, train=True):
+        self.active = x > 0
+        return x * self.active
+
+    def backward(self, dy, param_grads=True):
+        # dx = dy * [x > 0]
+        return dy * self.active
+
+
+class LeakyReLU(Layer):
+    """``y = x`` for ``x > 0``, else ``slope * x`` (not in the paper; for experiments)."""
+
+    def __init__(self, slope=0.01):
+        super().__init__()
+        self.slope = slope
+
+    def forward(self, x, train=True):
+        self.x = x
+        xp = _backend.array_module(x)
+        return xp.where(x > 0, x, self.slope * x)
+
+    def backward(self, dy, param_grads=True):
+        # dx = dy * (1 if x > 0 else slope)
+        xp = _backend.array_module(dy)
+        return xp.where(self.x > 0, dy, self.slope * dy)
+
+    def __repr__(self):
+        return f"LeakyReLU({self.slope})"
+
+
+class Sigmoid(Layer):
+    """``y = 1 / (1 + exp(-x))`` -- the generator's output pixels in (0, 1).
+
+    Computed as ``exp(-log(1 + exp(-x)))`` with ``logaddexp``, which never overflows:
+    no warnings however large ``|x|`` is.
+    """
+
+    def forward(self, x, train=True):
+        xp = _backend.array_module(x)
+        self.y = xp.exp(-xp.logaddexp(0, -x))
+        return self.y
+
+    def backward(self, dy, param_grads=True):
+        # dx = dy * y * (1 - y)
+        return dy * self.y * (1 - self.y)
+
+
+class Tanh(Layer):
+    """``y = tanh(x)`` (not in the paper; for experiments)."""
+
+    def forward(self, x, train=True):
+        self.y = _backend.array_module(x).tanh(x)
+        return self.y
+
+    def backward(self, dy, param_grads=True):
+        # dx = dy * (1 - y^2)
+        return dy * (1 - self.y * self.y)
+
+
+class Maxout(Layer):
+    """Maxout units (Goodfellow et al., 2013), the discriminator's hidden layers.
+
+    ``z = x @ W + b`` with ``W`` (n_in, units*pieces); unit ``u`` outputs the largest of
+    its ``pieces`` contiguous columns: ``y[:, u] = max_p z.reshape(batch, units, pieces)[:, u, p]``.
+    Ties go to the first piece, so the gradient is deterministic.
+    """
+
+    def __init__(self, n_in, units, pieces, irange=0.005, rng=None, backend="numpy",
+                 dtype="float32"):
+        super().__init__()
+        xp = _backend.get(backend)
+        self.n_in, self.units, self.pieces = n_in, units, pieces
+        self.params = {"W": _uniform(rng, irange, (n_in, units * pieces), xp, dtype),
+                       "b": xp.zeros(units * pieces, dtype=dtype)}
+
+    def forward(self, x, train=True):
+        self._check(x, self.n_in)
+        self.x = x
+        z = (x @ self.params["W"] + self.params["b"]).reshape(len(x), self.units, self.pieces)
+        self.winner = z.argmax(axis=2)                       # (batch, units)
+        return z.max(axis=2)
+
+    def backward(self, dy, param_grads=True):
+        # dz[:, u, p] = dy[:, u] if p is unit u's winning piece else 0;  then as Linear
+        xp = _backend.array_module(dy)
+        won = xp.arange(self.pieces) == self.winner[:, :, None]
+        dz = (won * dy[:, :, None]).reshape(len(dy), self.units * self.pieces)
+        if param_grads:
+            self.grads = {"W": self.x.T @ dz, "b": dz.sum(axis=0)}
+        return dz @ self.params["W"].T
+
+    def __repr__(self):
+        return f"Maxout({self.n_in}, units={self.units}, pieces={self.pieces})"
+
+
+class Dropout(Layer):
+    """Inverted dropout (Srivastava et al., 2014), used on the discriminator's inputs.
+
+    Training: ``y = x * mask / (1 - p_drop)`` with a fresh ``mask ~ Bernoulli(1 - p_drop)``
+    per element, drawn from ``self.rng`` (seeded by ``seed``, on ``backend``); the mask is
+    reused by ``backward``. Evaluation (``train=False``): ``y = x``.
+    """
+
+    def __init__(self, p_drop, seed=None, backend="numpy"):
+        super().__init__()
+        if not 0 <= p_drop < 1:
+            raise ValueError(f"Dropout(p_drop={p_drop}): p_drop must be in [0, 1); "
+                             "it is the probability of *dropping* a unit (keep = 1 - p_drop).")
+        self.p_drop = p_drop
+        self.rng = _backend.default_rng(seed, _backend.get(backend))
+
+    def forward(self, x, train=True):
+        if not train or self.p_drop == 0:
+            self.scale = None
+            return x
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p_drop
+        self.scale = keep.astype(x.dtype) / (1 - self.p_drop)
+        return x * self.scale
+
+    def backward(self, dy, param_grads=True):
+        # dx = dy * mask / (1 - p_drop)   (dx = dy in evaluation)
+        return dy if self.scale is None else dy * self.scale
+
+    def __repr__(self):
+        return f"Dropout(p_drop={self.p_drop})"
+
+
+class Sequential(Layer):
+    """Layers applied in order; itself a layer with the same contract.
+
+    ``params``/``grads`` are flat views ``{"<index>.<name>": array}`` of the layers' own
+    arrays, so an optimizer updating them in place updates the layers.
+    """
+
+    def __init__(self, *layers):
+        self.layers = list(layers)
+
+    def forward(self, x, train=True):
+        for layer in self.layers:
+            x = layer.forward(x, train)
+        return x
+
+    def backward(self, dy, param_grads=True):
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy, param_grads)
+        return dy
+
+    @property
+    def params(self):
+        return {f"{i}.{k}": v for i, l in enumerate(self.layers) for k, v in l.params.items()}
+
+    @property
+    def grads(self):
+        return {f"{i}.{k}": v for i, l in enumerate(self.layers) for k, v in l.grads.items()}
+
+    def __repr__(self):
+        return "Sequential(\n" + "".join(f"  {i}: {l!r}\n" for i, l in enumerate(self.layers)) + ")"
