@@ -32,15 +32,13 @@ def tile(images, ncols):
 
 def save_grid(images, path, ncols=10, title=None):
     """Write flat images ``(n, d)`` in [0, 1] (either backend) to ``path`` as a PNG grid."""
-    import matplotlib
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: works headless and leaves notebooks alone
 
     canvas = tile(images, ncols)
-    fig, ax = plt.subplots(figsize=(canvas.shape[1] / 40, canvas.shape[0] / 40 + (0.4 if title else 0)))
+    fig = Figure(figsize=(canvas.shape[1] / 40, canvas.shape[0] / 40 + (0.4 if title else 0)))
+    ax = fig.subplots()
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=9)
     fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
