@@ -1,0 +1,202 @@
+"""Algorithm 1's bookkeeping, and finite-difference checks of whole D and G steps through
+both networks -- the guard against back-propagating real data through fake activations."""
+import copy
+
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan.gan import GAN
+from minigan.layers import Dropout, Linear, Maxout, ReLU, Sequential, Sigmoid
+
+
+def tiny_gan(seed=0, **options):
+    """A float64 GAN small enough for finite differences: G 2 -> 5 -> 4, D with dropout and maxout."""
+    G = Sequential(Linear(2, 5, 0.8, seed, dtype="float64"), ReLU(),
+                   Linear(5, 4, 0.8, seed + 1, dtype="float64"), Sigmoid())
+    D = Sequential(Dropout(0.3, seed + 2), Maxout(4, 3, 2, 0.8, seed + 3, dtype="float64"),
+                   Dropout(0.5, seed + 4), Linear(3, 1, 0.8, seed + 5, dtype="float64"))
+    return GAN(G, D, z_dim=2, seed=seed, **options)
+
+
+def frozen_randomness(gan):
+    """Call the returned function before each pass to make every pass draw the same masks."""
+    rngs = [l.rng for l in gan.D.layers if hasattr(l, "rng")]
+    states = [copy.deepcopy(r.bit_generator.state) for r in rngs]
+
+    def reset():
+        for r, s in zip(rngs, states):
+            r.bit_generator.state = copy.deepcopy(s)
+    return reset
+
+
+def numeric_gradients(loss, net, h=1e-6):
+    grads = {}
+    for k, p in net.params.items():
+        g = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            old = p[i]
+            p[i] = old + h
+            plus = float(loss())
+            p[i] = old - h
+            minus = float(loss())
+            p[i] = old
+            g[i] = (plus - minus) / (2 * h)
+        grads[k] = g
+    return grads
+
+
+def assert_close(analytic, numeric):
+    for k in numeric:
+        err = np.abs(analytic[k] - numeric[k]) / np.maximum(
+            np.maximum(np.abs(analytic[k]), np.abs(numeric[k])), 1e-6)
+        assert err.max() < 1e-5, f"d{k}: analytic {analytic[k]} vs numeric {numeric[k]}"
+
+
+@pytest.fixture
+def batch():
+    rng = np.random.default_rng(1)
+    return rng.uniform(0, 1, (6, 4)), rng.uniform(-1.7, 1.7, (6, 2))
+
+
+def test_discriminator_step_gradient_matches_finite_differences(batch):
+    x_real, z = batch
+    gan = tiny_gan()
+    reset = frozen_randomness(gan)
+    reset()
+    gan.discriminator_gradients(x_real, z)
+    analytic = {k: g.copy() for k, g in gan.D.grads.items()}
+
+    def d_loss():
+        reset()
+        return gan.discriminator_gradients(x_real, z)["d_loss"]
+    assert_close(analytic, numeric_gradients(d_loss, gan.D))
+
+
+@pytest.mark.parametrize("objective", ["minimax", "non-saturating"])
+def test_generator_step_gradient_matches_finite_differences(batch, objective):
+    _, z = batch
+    gan = tiny_gan(objective=objective)
+    reset = frozen_randomness(gan)
+    reset()
+    gan.generator_gradients(z)
+    analytic = {k: g.copy() for k, g in gan.G.grads.items()}
+    assert any(np.abs(g).max() > 1e-4 for g in analytic.values()), "G got no gradient at all"
+
+    def g_loss():
+        reset()
+        return gan.generator_gradients(z)
+    assert_close(analytic, numeric_gradients(g_loss, gan.G))
+
+
+@pytest.mark.parametrize("objective", ["minimax", "non-saturating"])
+def test_simultaneous_update_gradients_match_finite_differences(batch, objective):
+    x_real, z = batch
+    gan = tiny_gan(objective=objective, update="simultaneous")
+    reset = frozen_randomness(gan)
+    reset()
+    gan.simultaneous_gradients(x_real, z)
+    analytic_D = {k: g.copy() for k, g in gan.D.grads.items()}
+    analytic_G = {k: g.copy() for k, g in gan.G.grads.items()}
+
+    def loss(name):
+        def f():
+            reset()
+            return gan.simultaneous_gradients(x_real, z)[name]
+        return f
+    # D descends 0.5 * [BCE(D(x), 1) + BCE(D(G(z)), 0)]; G its own loss through the same pass.
+    assert_close(analytic_D, numeric_gradients(loss("d_loss"), gan.D))
+    assert_close(analytic_G, numeric_gradients(loss("g_loss"), gan.G))
+
+
+def test_generator_step_leaves_discriminator_untouched(batch):
+    _, z = batch
+    gan = tiny_gan()
+    before = {k: p.copy() for k, p in gan.D.params.items()}
+    sentinel = {k: np.full_like(p, 7.0) for k, p in gan.D.params.items()}
+    for i, layer in enumerate(gan.D.layers):
+        layer.grads = {k: sentinel[f"{i}.{k}"] for k in layer.params}
+    gan.generator_gradients(z)
+    gan.g_optimizer.step()
+    for k, p in gan.D.params.items():
+        np.testing.assert_array_equal(p, before[k])
+        np.testing.assert_array_equal(gan.D.grads[k], 7.0)  # not even computed
+
+
+def test_minimax_gradient_saturates_where_non_saturating_does_not():
+    """Section 3: when D confidently rejects G(z) (logit -10), log(1 - D(G(z))) is flat."""
+    logits = np.full((4, 1), -10.0)
+    _, d_minimax = tiny_gan(objective="minimax")._generator_loss(logits)
+    _, d_nonsat = tiny_gan(objective="non-saturating")._generator_loss(logits)
+    assert np.all(d_minimax < 0) and np.all(d_nonsat < 0)  # both push D(G(z)) up
+    assert np.abs(d_nonsat).min() > 1000 * np.abs(d_minimax).max()
+
+
+def test_step_runs_k_discriminator_updates_on_fresh_minibatches_then_one_generator_update():
+    gan = tiny_gan(k=3)
+    seen, counts = [], {"D": 0, "G": 0}
+    real_d_grads = gan.discriminator_gradients
+
+    def spy(x_real, z):
+        seen.append((x_real.copy(), z.copy()))
+        return real_d_grads(x_real, z)
+    gan.discriminator_gradients = spy
+    d_step, g_step = gan.d_optimizer.step, gan.g_optimizer.step
+    gan.d_optimizer.step = lambda: (counts.__setitem__("D", counts["D"] + 1), d_step())
+    gan.g_optimizer.step = lambda: (counts.__setitem__("G", counts["G"] + 1), g_step())
+
+    x = np.random.default_rng(0).uniform(0, 1, (3 * 5, 4))
+    stats = gan.step(x)
+    assert counts == {"D": 3, "G": 1}
+    for i, (x_real, z) in enumerate(seen):
+        np.testing.assert_array_equal(x_real, x[5 * i:5 * (i + 1)])
+        assert z.shape == (5, 2)
+    assert not np.array_equal(seen[0][1], seen[1][1])  # fresh noise for every update
+    assert set(stats) >= {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert 0 < float(stats["d_real"]) < 1 and 0 < float(stats["d_fake"]) < 1
+
+
+def test_step_rejects_data_that_is_not_k_minibatches():
+    with pytest.raises(ValueError, match="multiple of k=3"):
+        tiny_gan(k=3).step(np.zeros((10, 4)))
+
+
+@pytest.mark.parametrize("options", [dict(objective="wasserstein"), dict(update="sequential"),
+                                     dict(noise="cauchy"), dict(k=0),
+                                     dict(k=2, update="simultaneous")])
+def test_bad_options_are_refused_with_the_choices(options):
+    with pytest.raises(ValueError):
+        tiny_gan(**options)
+
+
+@pytest.mark.parametrize("noise, var", [("uniform", 1.0), ("gaussian", 1.0)])
+def test_noise_priors_have_unit_variance(noise, var):
+    z = tiny_gan(noise=noise).noise(20000)
+    assert z.shape == (20000, 2) and z.dtype == np.float64
+    assert abs(z.var() - var) < 0.05 and abs(z.mean()) < 0.05
+    if noise == "uniform":
+        assert np.abs(z).max() <= np.sqrt(3)
+
+
+def test_sample_draws_from_the_generator_in_eval_mode():
+    gan = tiny_gan()
+    x = gan.sample(7)
+    assert x.shape == (7, 4) and np.all((x > 0) & (x < 1))
+
+
+def test_paper_mnist_has_the_papers_sizes_and_output_bias():
+    mean = np.linspace(0.01, 0.5, 784)
+    G, D = mg.models.paper_mnist(mean_image=mean)
+    assert sum(p.size for p in G.params.values()) == 2_503_984
+    assert sum(p.size for p in D.params.values()) == 1_231_441
+    np.testing.assert_allclose(1 / (1 + np.exp(-G.params["4.b"])), mean, rtol=1e-5)
+    assert np.abs(G.params["0.W"]).max() <= 0.05 and np.abs(D.params["1.W"]).max() <= 0.005
+    assert [l.p_drop for l in D.layers if isinstance(l, Dropout)] == [0.2, 0.5, 0.5]
+
+
+def test_a_gan_step_keeps_float32_float32():
+    G, D = mg.models.paper_mnist()
+    gan = GAN(G, D, z_dim=100, update="simultaneous", objective="non-saturating")
+    gan.step(np.random.default_rng(0).uniform(0, 1, (8, 784)).astype(np.float32))
+    assert all(p.dtype == np.float32 for p in {**G.params, **D.params}.values())
+    assert all(v.dtype == np.float32 for v in gan.d_optimizer.velocity.values())
