@@ -19,13 +19,12 @@ from .train import build_gan, reseed
 
 
 def load_generator(path, backend_name=None):
-    """``(gan, config)`` of the checkpoint at ``path``, on ``backend_name`` if given."""
+    """``(gan, config, state)`` of the checkpoint at ``path``, on ``backend_name`` if given."""
     config, _ = checkpoint.read(path)
     if backend_name:
         config["backend"] = backend_name
     gan = build_gan(config)
-    checkpoint.restore(path, gan)
-    return gan, config
+    return gan, config, checkpoint.restore(path, gan)
 
 
 def generate(gan, n, seed, batch=1000):
@@ -47,7 +46,7 @@ def main(argv=None):
     p.add_argument("--json", help="write the results to this file")
     args = p.parse_args(argv)
 
-    gan, config = load_generator(args.checkpoint, args.backend)
+    gan, config, _ = load_generator(args.checkpoint, args.backend)
     xp, name = gan.xp, config["dataset"]
     valid = xp.asarray(data.load(name, "valid", args.data_dir)[0])
     test = xp.asarray(data.load(name, "test", args.data_dir)[0])

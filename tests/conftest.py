@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data_dir():
     """The folder with real MNIST/Fashion-MNIST (``$MINIGAN_DATA_DIR``, else ``../shared/data``);
     tests using it skip with a reason when it is absent."""

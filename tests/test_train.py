@@ -1,0 +1,160 @@
+"""The command line: python -m minigan.train / sample / evaluate on real MNIST.
+
+Needs the real data (``shared_data_dir`` skips without it)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.stats import wasserstein_distance
+
+from minigan import data, evaluate, sample, train
+from minigan.gan import GAN
+
+
+def run_cli(module, *args, data_dir):
+    env = dict(os.environ, MINIGAN_DATA_DIR=str(data_dir), MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, "-m", module, *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def trained(shared_data_dir, tmp_path_factory):
+    """Two epochs on the first 2,000 MNIST training images, through the real command line."""
+    out = tmp_path_factory.mktemp("run")
+    stdout = run_cli("minigan.train", "--subset", 2000, "--epochs", 2, "--batch-size", 10,
+                     "--out", out, data_dir=shared_data_dir)
+    return out, stdout
+
+
+def checkpoint_arrays(path):
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def test_training_writes_checkpoint_metrics_and_a_grid_every_epoch(trained):
+    out, stdout = trained
+    assert "done: mnist to epoch 2" in stdout
+    metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [m["epoch"] for m in metrics] == [1, 2]
+    assert metrics[-1]["step"] == 400
+    assert all(0 < m["d_real"] < 1 and 0 < m["d_fake"] < 1 for m in metrics)
+    for epoch in (1, 2):
+        png = out / "samples" / f"epoch_{epoch:04d}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = checkpoint_arrays(out / "checkpoint.npz")
+    assert json.loads(str(saved["state"]))["epoch"] == 2
+    assert {"G/0.W", "D/1.W", "G_velocity/4.b", "D_velocity/5.W", "config"} <= set(saved)
+
+
+def test_generator_samples_move_toward_the_data(trained, shared_data_dir):
+    """G starts out drawing the mean image, a grey blur (its output bias is logit(mean
+    pixel)); real digits are nearly black and white. The first thing a GAN learns is to draw
+    saturated strokes, so the distance between the pixel-intensity distributions of samples
+    and data (1-D Wasserstein) must shrink. It needs no discriminator, and a G that learned
+    nothing keeps its starting value exactly."""
+    out, _ = trained
+    x = data.load("mnist", "train", shared_data_dir)[0][:2000]
+    gan, config, _ = evaluate.load_generator(out / "checkpoint.npz")
+    start = train.build_gan(config, mean_image=x.mean(axis=0))
+    distance = {name: wasserstein_distance(evaluate.generate(g, 1000, seed=1).ravel(), x[:1000].ravel())
+                for name, g in (("start", start), ("trained", gan))}
+    assert distance["trained"] < 0.85 * distance["start"], distance
+
+
+def test_sample_cli_draws_the_grid_and_figures_2_and_3(trained, shared_data_dir, tmp_path):
+    out, _ = trained
+    for figure in ("grid", "2", "3"):
+        png = tmp_path / f"{figure}.png"
+        run_cli("minigan.sample", out / "checkpoint.npz", "--figure", figure, "--out", png,
+                data_dir=shared_data_dir)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_cli_reports_a_parzen_log_likelihood(trained, shared_data_dir, tmp_path):
+    out, _ = trained
+    report = tmp_path / "r.json"
+    stdout = run_cli("minigan.evaluate", out / "checkpoint.npz", "--n-samples", 500,
+                     "--json", report, data_dir=shared_data_dir)
+    result = json.loads(report.read_text())
+    assert "Parzen log-likelihood" in stdout
+    assert np.isfinite(result["parzen_ll"]) and result["parzen_se"] > 0
+    assert np.isclose(np.logspace(-1, 0, 10), result["sigma"], rtol=1e-12).any()
+
+
+def small_run(out, *extra):
+    train.main(["--subset", "300", "--batch-size", "10", "--out", str(out), *extra])
+
+
+def test_resume_after_an_epoch_is_bit_identical_to_an_uninterrupted_run(shared_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    small_run(tmp_path / "straight", "--epochs", "2")
+    small_run(tmp_path / "resumed", "--epochs", "1")
+    small_run(tmp_path / "resumed", "--epochs", "2", "--resume")
+    a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
+    b = checkpoint_arrays(tmp_path / "resumed" / "checkpoint.npz")
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_identically(shared_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    small_run(tmp_path / "straight", "--epochs", "2")
+
+    step, updates = GAN.step, []
+    def step_then_ctrl_c(self, x_real):
+        stats = step(self, x_real)
+        updates.append(1)
+        if len(updates) == 42:  # in the middle of epoch 2 (30 updates an epoch)
+            os.kill(os.getpid(), signal.SIGINT)
+        return stats
+    monkeypatch.setattr(GAN, "step", step_then_ctrl_c)
+    with pytest.raises(SystemExit, match="interrupted in epoch 2 after update 42"):
+        small_run(tmp_path / "resumed", "--epochs", "2")
+    monkeypatch.setattr(GAN, "step", step)
+    small_run(tmp_path / "resumed", "--epochs", "2", "--resume")
+    a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
+    b = checkpoint_arrays(tmp_path / "resumed" / "checkpoint.npz")
+    for k in a:
+        if k != "state":
+            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_a_nan_stops_training_and_keeps_the_last_good_checkpoint(shared_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    small_run(tmp_path, "--epochs", "1")
+    good = (tmp_path / "checkpoint.npz").read_bytes()
+
+    step = GAN.step
+    def poisoned_step(self, x_real):
+        self.G.params["4.b"][0] = np.nan  # one bad number spreads through both nets
+        return step(self, x_real)
+    monkeypatch.setattr(GAN, "step", poisoned_step)
+    with pytest.raises(SystemExit, match=r"non-finite loss at epoch 2, update \d+.*intact"):
+        small_run(tmp_path, "--epochs", "3", "--resume", "--log-every", "5")
+    assert (tmp_path / "checkpoint.npz").read_bytes() == good
+    assert len((tmp_path / "metrics.jsonl").read_text().splitlines()) == 1
+
+
+def test_help_names_the_paper_preset_and_its_source():
+    done = subprocess.run([sys.executable, "-m", "minigan.train", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert "--preset" in done.stdout and "mnist.yaml" in done.stdout and "--backend" in done.stdout
+
+
+def test_a_second_run_into_the_same_folder_must_say_resume(shared_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    small_run(tmp_path, "--epochs", "1")
+    with pytest.raises(SystemExit, match="--resume"):
+        small_run(tmp_path, "--epochs", "1")
+
+
+def test_explicit_flags_override_the_preset():
+    config = train.make_config(train.parse_args(["--preset", "paper", "--lr", "0.05"]))
+    assert config["update"] == "simultaneous" and config["lr"] == 0.05
+    assert train.make_config(train.parse_args([]))["update"] == "alternating"
