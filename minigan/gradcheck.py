@@ -85,7 +85,7 @@ def _compare(layer, x, h, atol, seed, train):
     analytic = {"x": dx, **{k: np.array(v) for k, v in layer.grads.items()}}
 
     # Only differences of outputs are summed, so unchanged outputs cancel exactly.
-    y0 = forward()
+    y0 = forward().copy()  # an identity layer (dropout in eval) returns x, which _numeric moves
     def loss():
         return (forward() - y0) * g
 
@@ -98,7 +98,7 @@ def _compare(layer, x, h, atol, seed, train):
     return analytic, numeric
 
 
-def check_layer(layer, x, h=1e-5, atol=1e-5, seed=0, train=True):
+def check_layer(layer, x, h=1e-5, atol=1e-4, seed=0, train=True):
     """Maximum error of ``layer.backward`` against finite differences, per gradient.
 
     Args:
@@ -117,7 +117,7 @@ def check_layer(layer, x, h=1e-5, atol=1e-5, seed=0, train=True):
     return {k: float(_errors(analytic[k], numeric[k], atol).max(initial=0.0)) for k in analytic}
 
 
-def assert_layer_gradients(layer, x, tol=1e-6, h=1e-5, atol=1e-5, seed=0, train=True):
+def assert_layer_gradients(layer, x, tol=1e-6, h=1e-5, atol=1e-4, seed=0, train=True):
     """Fail (``AssertionError``) unless every gradient of ``layer`` is within ``tol`` of
     finite differences; the message names the gradient, the worst index, and the
     analytic and numerical values there. Arguments as in :func:`check_layer`."""
@@ -127,7 +127,7 @@ def assert_layer_gradients(layer, x, tol=1e-6, h=1e-5, atol=1e-5, seed=0, train=
         err = _errors(analytic[k], numeric[k], atol)
         if err.size and err.max() > tol:
             i = np.unravel_index(err.argmax(), err.shape)
-            report.append(f"  d{k}{list(i)}: analytic {analytic[k][i]:.10g}, numerical "
+            report.append(f"  d{k}{[int(j) for j in i]}: analytic {analytic[k][i]:.10g}, numerical "
                           f"{numeric[k][i]:.10g} (error {err[i]:.2e} > tol {tol:.0e}; "
                           f"{int((err > tol).sum())} of {err.size} entries off)")
     if report:

@@ -1,0 +1,73 @@
+"""``bce_with_logits``: Eq. 1's log-probabilities, finite for any logit, with the right gradient."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy.special import expit
+
+from minigan.losses import bce_with_logits
+
+
+def reference_bce(logits, targets):
+    """-t log sigmoid(l) - (1 - t) log(1 - sigmoid(l)), with log sigmoid(l) = -log(1 + e^-l)."""
+    return targets * np.logaddexp(0, -logits) + (1 - targets) * np.logaddexp(0, logits)
+
+
+@pytest.mark.parametrize("target", [0.0, 1.0, 0.3])
+@pytest.mark.parametrize("logit", [-1e4, -40.0, -1e-8, 1e-8, 40.0, 1e4])
+def test_bce_with_logits_is_finite_and_correct_at_huge_large_and_tiny_logits(logit, target):
+    logits = np.array([[logit]])
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        loss, dlogits = bce_with_logits(logits, target)
+    assert np.isfinite(loss) and np.all(np.isfinite(dlogits))
+    assert loss == pytest.approx(reference_bce(logit, target), rel=1e-12, abs=1e-300)
+    assert dlogits[0, 0] == pytest.approx(expit(logit) - target, rel=1e-12, abs=1e-300)
+
+
+def test_confident_and_right_costs_nothing_confident_and_wrong_costs_the_logit():
+    loss_right, _ = bce_with_logits(np.array([1e4]), 1.0)
+    loss_wrong, _ = bce_with_logits(np.array([1e4]), 0.0)
+    assert loss_right == 0.0
+    assert loss_wrong == 1e4
+
+
+@settings(max_examples=25, deadline=None)
+@given(logits=hnp.arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 4)),
+                         elements=st.floats(-20, 20)),
+       seed=st.integers(0, 2**32 - 1))
+def test_bce_gradient_matches_central_differences(logits, seed):
+    targets = np.random.default_rng(seed).uniform(0, 1, logits.shape)
+    _, dlogits = bce_with_logits(logits, targets)
+    h = 1e-6
+    numeric = np.zeros_like(logits)
+    for i in np.ndindex(logits.shape):
+        step = np.zeros_like(logits)
+        step[i] = h
+        plus, _ = bce_with_logits(logits + step, targets)
+        minus, _ = bce_with_logits(logits - step, targets)
+        numeric[i] = (plus - minus) / (2 * h)
+    assert np.allclose(dlogits, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_bce_is_a_mean_over_all_elements():
+    logits = np.random.default_rng(0).standard_normal((8, 1))
+    targets = (np.arange(8) % 2).reshape(8, 1).astype(float)
+    loss, dlogits = bce_with_logits(logits, targets)
+    loss_twice, dlogits_twice = bce_with_logits(np.tile(logits, (2, 3)), np.tile(targets, (2, 3)))
+    assert loss == pytest.approx(reference_bce(logits, targets).mean(), rel=1e-12)
+    assert loss_twice == pytest.approx(loss, rel=1e-12)             # same mean, 6x the elements
+    assert np.allclose(dlogits_twice[:8, :1], dlogits / 6, rtol=1e-12)  # each counts 1/6 as much
+    assert dlogits.shape == logits.shape
+
+
+def test_bce_accepts_a_scalar_target_and_keeps_float32():
+    logits = np.linspace(-3, 3, 7, dtype=np.float32)
+    loss, dlogits = bce_with_logits(logits, 1.0)
+    loss_array, dlogits_array = bce_with_logits(logits, np.ones(7, dtype=np.float32))
+    assert loss == loss_array
+    assert np.array_equal(dlogits, dlogits_array)
+    assert loss.dtype == np.float32 and dlogits.dtype == np.float32
