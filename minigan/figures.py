@@ -1,7 +1,14 @@
-"""Pictures of what a generator draws: sample grids (and the paper's Figures 2 and 3)."""
+"""Pictures of what a generator draws: sample grids and the paper's Figures 2 and 3.
+
+Figure 2 asks "is the generator just copying its training set?": each row shows five samples
+and, framed in yellow, the training image nearest the fifth. Figure 3 walks a straight line
+in z space and shows that the samples change smoothly along it.
+"""
 import numpy as np
 
-from .backend import to_numpy
+from .backend import array_module, to_numpy
+
+YELLOW = (1.0, 1.0, 0.0)  # Figure 2's frame around the nearest training image
 
 
 def image_shape(d):
@@ -32,9 +39,13 @@ def tile(images, ncols):
 
 def save_grid(images, path, ncols=10, title=None):
     """Write flat images ``(n, d)`` in [0, 1] (either backend) to ``path`` as a PNG grid."""
+    _save_canvas(tile(images, ncols), path, title)
+
+
+def _save_canvas(canvas, path, title=None):
+    """Write a tiled ``(H, W)`` gray or ``(H, W, 3)`` color canvas to ``path`` as a PNG."""
     from matplotlib.figure import Figure  # no pyplot: works headless and leaves notebooks alone
 
-    canvas = tile(images, ncols)
     fig = Figure(figsize=(canvas.shape[1] / 40, canvas.shape[0] / 40 + (0.4 if title else 0)))
     ax = fig.subplots()
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
@@ -42,3 +53,89 @@ def save_grid(images, path, ncols=10, title=None):
     if title:
         ax.set_title(title, fontsize=9)
     fig.savefig(path, dpi=100, bbox_inches="tight")
+
+
+def nearest_neighbours(queries, train, batch_size=10_000):
+    """Index of the training image nearest each query, by squared pixel distance.
+
+    queries: ``(m, d)``; train: ``(n, d)`` (either backend; the work runs on ``train``'s).
+    ``||q - t||^2 = ||q||^2 - 2 q.t + ||t||^2``: one matrix product per block of
+    ``batch_size`` training images, in float64 so near-ties are not decided by rounding.
+    Returns a NumPy ``(m,)`` int array of row indices into ``train``.
+    """
+    xp = array_module(train)
+    if array_module(queries) is not xp:
+        queries = xp.asarray(to_numpy(queries))
+    if queries.ndim != 2 or queries.shape[1] != train.shape[1]:
+        raise ValueError(f"nearest_neighbours: queries have shape {queries.shape} but training "
+                         f"images are {train.shape[1]}-d; pass flat (m, {train.shape[1]}) images")
+    q = queries.astype(xp.float64)
+    best = xp.full(len(q), xp.inf)
+    best_index = xp.zeros(len(q), dtype=xp.int64)
+    rows = xp.arange(len(q))
+    for start in range(0, len(train), batch_size):
+        t = train[start:start + batch_size].astype(xp.float64)
+        dist = (t * t).sum(axis=1)[None, :] - 2 * (q @ t.T)  # ||q||^2 is the same for every t
+        j = dist.argmin(axis=1)
+        closer = dist[rows, j] < best  # strict: on a tie the earlier training image stays
+        best = xp.where(closer, dist[rows, j], best)
+        best_index = xp.where(closer, j + start, best_index)
+    return to_numpy(best_index)
+
+
+def figure2(samples, train, path, rows=6, title=None):
+    """The paper's Figure 2: samples next to their nearest training image.
+
+    Row r shows samples ``5r ... 5r+4`` (the first ``5 * rows`` of ``samples``, which are
+    random draws from the generator) and, in a sixth column framed in yellow, the training
+    image nearest (squared pixel distance) to the row's fifth sample. samples: ``(>= 5 rows, d)``,
+    train: ``(n, d)``, flat images in [0, 1], d = 784 (gray) or 3072 (color); either backend.
+    Returns the NumPy ``(rows,)`` indices of the training images shown.
+    """
+    if len(samples) < 5 * rows:
+        raise ValueError(f"figure2 needs 5 samples per row: {rows} rows need {5 * rows}, "
+                         f"got {len(samples)}; pass more samples or fewer rows")
+    shown = to_numpy(samples[:5 * rows])
+    index = nearest_neighbours(shown[4::5], train)
+    neighbours = to_numpy(train[array_module(train).asarray(index)])
+    grid = np.concatenate([shown.reshape(rows, 5, -1), neighbours[:, None, :]], axis=1)
+    canvas = tile(grid.reshape(rows * 6, -1), ncols=6)
+    if canvas.ndim == 2:  # gray: to RGB, so the frame can be yellow
+        canvas = np.repeat(canvas[:, :, None], 3, axis=2)
+    h, w = image_shape(shown.shape[1])[:2]
+    left, right = 5 * (w + 1), 6 * (w + 1)  # the 1-pixel gaps either side of column 6
+    canvas[:, [left, right]] = YELLOW
+    canvas[::h + 1, left:right + 1] = YELLOW  # the gaps above and below each framed image
+    _save_canvas(canvas, path, title)
+    return index
+
+
+def interpolate(z0, z1, steps):
+    """Points on the straight line from ``z0`` to ``z1`` in z space (the paper's Figure 3).
+
+    z0, z1: ``(z_dim,)`` for one line, or ``(pairs, z_dim)`` for one line per row. Returns
+    ``(steps, z_dim)``, or ``(pairs * steps, z_dim)`` ordered line by line, with
+    ``z = (1 - t) z0 + t z1`` for ``t = 0, 1/(steps-1), ..., 1`` (both ends exact).
+    Feed it to the generator: ``figure3(G.forward(interpolate(z0, z1, 10), train=False), ...)``.
+    """
+    if z0.shape != z1.shape or z0.ndim not in (1, 2):
+        raise ValueError(f"interpolate: z0 {z0.shape} and z1 {z1.shape} must have the same shape, "
+                         "(z_dim,) or (pairs, z_dim)")
+    if steps < 2:
+        raise ValueError(f"interpolate: steps must be at least 2 (the two ends), got {steps}")
+    xp = array_module(z0)
+    t = xp.linspace(0, 1, steps, dtype=z0.dtype)[:, None]  # (steps, 1)
+    z = (1 - t) * z0[..., None, :] + t * z1[..., None, :]  # (steps, z_dim) or (pairs, steps, z_dim)
+    return z.reshape(-1, z0.shape[-1])
+
+
+def figure3(images, path, steps, title=None):
+    """The paper's Figure 3: one row per line in z space, ``steps`` samples along it.
+
+    images: ``(rows * steps, d)`` generator outputs for :func:`interpolate`'s points, in [0, 1],
+    either backend.
+    """
+    if len(images) % steps:
+        raise ValueError(f"figure3: {len(images)} images do not split into rows of {steps} steps; "
+                         "pass G's output for interpolate(z0, z1, steps)")
+    _save_canvas(tile(images, ncols=steps), path, title)
