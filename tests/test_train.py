@@ -125,6 +125,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_identically(shared_data_dir,
             np.testing.assert_array_equal(a[k], b[k], err_msg=k)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the NaN we plant
 def test_a_nan_stops_training_and_keeps_the_last_good_checkpoint(shared_data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
     small_run(tmp_path, "--epochs", "1")
