@@ -1,0 +1,150 @@
+"""Section 6's "Helvetica scenario": mode collapse on a ring of Gaussians.
+
+Section 6 warns that "G must not be trained too much without updating D, in order to avoid
+'the Helvetica scenario' in which G collapses too many values of z to the same value of x to
+have enough diversity to model p_data". We make that visible in 2-D:
+
+* ``p_data``: an equal mixture of ``MODES = 8`` Gaussians with centres on a circle of radius
+  ``RADIUS`` and standard deviation ``SIGMA`` in each coordinate;
+* ``G``: z ``(m, 2)`` -> x ``(m, 2)``, 2 -> 32 ReLU -> 32 ReLU -> 2;
+  ``D``: x ``(m, 2)`` -> logit ``(m, 1)``, 2 -> 32 ReLU -> 32 ReLU -> 1;
+* the **balanced** schedule is Algorithm 1 with ``k = 1`` (``GAN.step``); the **collapse**
+  schedule gives G ``G_STEPS`` updates for every D update -- G chases the current D's
+  favourite region, with nothing to pull it back until D moves. Both make ``G_UPDATES``
+  generator updates; the collapse schedule makes ``G_STEPS`` times fewer D updates.
+
+Coverage is measured the usual way for this toy: a sample is *high quality* if it lies within
+``3 * SIGMA`` of some centre, and a mode is *hit* if at least ``MIN_SHARE`` of its fair share
+(``1 / MODES``) of the samples land within ``3 * SIGMA`` of it.
+
+    python -m minigan.mixture --out runs/mixture [--seed 0]
+"""
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .gan import GAN
+from .layers import Linear, ReLU, Sequential
+from .optim import SGD
+
+MODES, RADIUS, SIGMA = 8, 2.0, 0.2
+MIN_SHARE = 0.25           # a mode is hit with >= 1/4 of its fair share of samples
+M = 128                    # minibatch: (2m, 32) @ (32, 32) stays small enough for one BLAS thread
+G_UPDATES = 3000           # generator updates, the same in both schedules
+G_STEPS = 20               # G updates per D update in the collapse schedule
+
+
+def centres():
+    """The mixture's means, shape ``(MODES, 2)``, evenly spaced on the circle."""
+    angle = 2 * math.pi * np.arange(MODES) / MODES
+    return RADIUS * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+
+
+def sample_data(rng, n):
+    """``n`` samples of ``p_data``, shape ``(n, 2)``: a random centre plus ``N(0, SIGMA^2 I)``."""
+    return centres()[rng.integers(MODES, size=n)] + SIGMA * rng.standard_normal((n, 2))
+
+
+def coverage(x):
+    """Section 6's diversity, counted: ``(modes_hit, high_quality, per_mode)`` for samples
+    ``x`` ``(n, 2)``; ``per_mode`` ``(MODES,)`` is the fraction of samples within ``3 SIGMA``
+    of each centre, ``high_quality`` their sum (the discs do not overlap)."""
+    x = np.asarray(x, dtype=np.float64)
+    dist = np.linalg.norm(x[:, None, :] - centres()[None], axis=2)        # (n, MODES)
+    per_mode = (dist < 3 * SIGMA).mean(axis=0)
+    return int((per_mode >= MIN_SHARE / MODES).sum()), float(per_mode.sum()), per_mode
+
+
+def make_gan(seed=0):
+    """The two networks and Algorithm 1 (``k = 1``, non-saturating G loss, momentum SGD)."""
+    s = np.random.SeedSequence(seed).spawn(6)
+    G = Sequential(Linear(2, 32, 1.0, s[0], dtype="float64"), ReLU(),
+                   Linear(32, 32, 0.3, s[1], dtype="float64"), ReLU(),
+                   Linear(32, 2, 0.3, s[2], dtype="float64"))
+    D = Sequential(Linear(2, 32, 1.0, s[3], dtype="float64"), ReLU(),
+                   Linear(32, 32, 0.3, s[4], dtype="float64"), ReLU(),
+                   Linear(32, 1, 0.3, s[5], dtype="float64"))
+    return GAN(G, D, z_dim=2, k=1, noise="gaussian", objective="non-saturating",
+               d_optimizer=SGD(D, lr=0.05, momentum=0.5), g_optimizer=SGD(G, lr=0.05, momentum=0.5),
+               seed=seed)
+
+
+def train(gan, rng, g_steps=1, g_updates=G_UPDATES, progress=False):
+    """``g_updates // g_steps`` D updates (Algorithm 1, lines 2-6 with ``k = 1``), each
+    followed by ``g_steps`` G updates (line 8, repeated). ``g_steps = 1`` is exactly
+    ``gan.step``; more is what Section 6 warns against, written out so the extra G updates
+    are visible."""
+    for _ in tqdm(range(g_updates // g_steps), desc=f"{g_steps} G step(s) per D step",
+                  disable=not progress, leave=False):
+        if g_steps == 1:
+            gan.step(sample_data(rng, M))
+            continue
+        gan.discriminator_gradients(sample_data(rng, M), gan.noise(M))
+        gan.d_optimizer.step()
+        for _ in range(g_steps):  # D stands still while G moves: the Helvetica scenario
+            gan.generator_gradients(gan.noise(M))
+            gan.g_optimizer.step()
+
+
+def run(schedule, seed=0, n=2000, progress=False):
+    """Train one schedule (``"balanced"`` or ``"collapse"``) from seed ``seed``; returns
+    ``{"samples": (n, 2), "modes_hit", "high_quality", "per_mode": (MODES,)}``."""
+    gan, rng = make_gan(seed), np.random.default_rng([seed, 1])
+    train(gan, rng, g_steps={"balanced": 1, "collapse": G_STEPS}[schedule], progress=progress)
+    x = gan.sample(n)
+    hit, quality, per_mode = coverage(x)
+    return {"samples": x, "modes_hit": hit, "high_quality": quality, "per_mode": per_mode}
+
+
+def plot(results, path, seed=0):
+    """Scatter of the data and of each schedule's samples, side by side (PNG)."""
+    from matplotlib.figure import Figure  # no pyplot: runs headless, leaves notebooks alone
+
+    data = sample_data(np.random.default_rng([seed, 2]), 2000)
+    fig = Figure(figsize=(4 * (len(results) + 1), 4.3))
+    axes = fig.subplots(1, len(results) + 1)
+    panels = [("p_data: 8 Gaussians", data, "k")]
+    for name, r in results.items():
+        panels.append((f"{name}: {r['modes_hit']}/{MODES} modes, "
+                       f"{100 * r['high_quality']:.0f}% high quality", r["samples"], "g"))
+    for ax, (title, x, color) in zip(axes, panels):
+        for c in centres():
+            ax.add_patch(_circle(c, 3 * SIGMA))
+        ax.scatter(x[:, 0], x[:, 1], s=2, color=color, alpha=0.5)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlim(-3, 3)
+        ax.set_ylim(-3, 3)
+        ax.set_aspect("equal")
+    fig.suptitle(f"Section 6, the Helvetica scenario: 1 vs {G_STEPS} G updates per D update, "
+                 f"{G_UPDATES} G updates each; circles: 3 sigma around each mode", fontsize=9)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+
+
+def _circle(centre, radius):
+    from matplotlib.patches import Circle
+    return Circle(centre, radius, fill=False, lw=0.6, color="0.6")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m minigan.mixture",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--out", required=True, type=Path, help="folder for mixture.png")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for schedule in ("balanced", "collapse"):
+        r = results[schedule] = run(schedule, args.seed, progress=True)
+        print(f"{schedule:9s}: {r['modes_hit']}/{MODES} modes hit, "
+              f"{100 * r['high_quality']:.1f}% of samples high quality (within 3 sigma of a mode)")
+    png = args.out / "mixture.png"
+    plot(results, png, args.seed)
+    print(f"wrote {png}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

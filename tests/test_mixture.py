@@ -1,0 +1,52 @@
+"""Section 6's Helvetica scenario: with G trained too much between D updates it collapses onto
+few modes of a ring of 8 Gaussians; the balanced schedule of Algorithm 1 covers them."""
+import contextlib
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from minigan import mixture
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One run of ``python -m minigan.mixture --out DIR`` (both schedules, seed 0)."""
+    out = tmp_path_factory.mktemp("mixture")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        results = mixture.main(["--out", str(out)])
+    return out, results, printed.getvalue()
+
+
+def test_coverage_counts_modes_and_high_quality_samples():
+    data = mixture.sample_data(np.random.default_rng(0), 4000)
+    hit, quality, per_mode = mixture.coverage(data)
+    assert hit == 8 and quality > 0.97            # 2-D Gaussian: P(r < 3 sigma) = 0.989
+    assert per_mode == pytest.approx(np.full(8, quality / 8), abs=0.02)
+    one_mode = mixture.centres()[[3]] + 0.05 * np.random.default_rng(1).standard_normal((500, 2))
+    assert mixture.coverage(one_mode)[:2] == (1, 1.0)    # Helvetica: perfect quality, 1 mode
+    assert mixture.coverage(np.zeros((10, 2)))[:2] == (0, 0.0)
+
+
+def test_balanced_schedule_covers_the_modes(demo):
+    balanced = demo[1]["balanced"]
+    assert balanced["modes_hit"] >= 7
+    assert balanced["high_quality"] > 0.7
+
+
+def test_training_G_too_much_without_updating_D_collapses_onto_few_modes(demo):
+    collapse, balanced = demo[1]["collapse"], demo[1]["balanced"]
+    assert collapse["modes_hit"] <= 4
+    assert collapse["modes_hit"] < balanced["modes_hit"]
+
+
+def test_cli_prints_the_metrics_and_writes_the_scatter(demo):
+    out, results, printed = demo
+    for name, r in results.items():
+        assert f"{name:9s}: {r['modes_hit']}/8 modes hit" in printed
+    png = out / "mixture.png"
+    assert str(png) in printed
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.size[0] > 800
