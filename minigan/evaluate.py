@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from . import backend, checkpoint, data, parzen
-from .train import build_gan, reseed
+from . import checkpoint, parzen
+from .train import build_gan, load_images, reseed
 
 
 def load_generator(path, backend_name=None):
@@ -48,8 +48,8 @@ def main(argv=None):
 
     gan, config, _ = load_generator(args.checkpoint, args.backend)
     xp, name = gan.xp, config["dataset"]
-    valid = xp.asarray(data.load(name, "valid", args.data_dir)[0])
-    test = xp.asarray(data.load(name, "test", args.data_dir)[0])
+    valid = xp.asarray(load_images(name, "valid", args.data_dir))
+    test = xp.asarray(load_images(name, "test", args.data_dir))
     started = time.time()
     result = parzen.evaluate(generate(gan, args.n_samples, args.seed).astype(valid.dtype), valid, test)
     seconds = time.time() - started
@@ -61,7 +61,7 @@ def main(argv=None):
           f"{result['std_error']:.1f} nats (sigma {result['sigma']:.3f} chosen on validation; "
           f"N = {result['n_samples']} generator samples; {seconds:.1f} s)")
     if args.reference:
-        real = xp.asarray(data.load(name, "train", args.data_dir)[0][:10_000])
+        real = xp.asarray(load_images(name, "train", args.data_dir)[:10_000])
         ref = parzen.evaluate(real, valid, test)
         report.update(real_train_parzen_ll=ref["mean"], real_train_parzen_se=ref["std_error"],
                       real_train_sigma=ref["sigma"])

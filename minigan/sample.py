@@ -9,8 +9,9 @@ evidence that G does not copy its training set. Figure 3 walks straight lines in
 """
 import argparse
 
-from . import data, figures
+from . import figures
 from .evaluate import generate, load_generator
+from .train import load_images
 
 
 def main(argv=None):
@@ -33,7 +34,7 @@ def main(argv=None):
     if args.figure == "grid":
         figures.save_grid(generate(gan, args.n, args.seed), args.out, title=title)
     elif args.figure == "2":
-        train = gan.xp.asarray(data.load(config["dataset"], "train", args.data_dir)[0])
+        train = gan.xp.asarray(load_images(config["dataset"], "train", args.data_dir))
         figures.figure2(generate(gan, 5 * args.rows, args.seed), train, args.out, rows=args.rows,
                         title=f"{title} (right: nearest training image)")
     else:

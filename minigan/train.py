@@ -93,6 +93,14 @@ def build_gan(config, mean_image=None):
                g_optimizer=SGD(G, config["lr"], config["momentum"]), seed=config["seed"])
 
 
+def load_images(name, split, data_dir=None):
+    """``data.load(...)[0]``, or exit with its message (what is missing, what to do) for a command line."""
+    try:
+        return data.load(name, split, data_dir)[0]
+    except (data.DownloadError, FileNotFoundError, ValueError) as err:
+        sys.exit(f"cannot load {name} ({split}): {err}")
+
+
 def reseed(gan, config, *position):
     """Fresh generators for noise and dropout from ``SeedSequence([seed, *position])``: a
     position in the run fixes every random draw, so a run can resume anywhere."""
@@ -120,7 +128,7 @@ def main(argv=None):
     xp = backend.get(config["backend"])
 
     # Data: the paper's split, training part only (validation and test are for minigan.evaluate).
-    x_host = data.load(config["dataset"], "train", args.data_dir)[0][:config["subset"]]
+    x_host = load_images(config["dataset"], "train", args.data_dir)[:config["subset"]]
     x_train = xp.asarray(x_host.astype(config["dtype"]))
     per_step = config["batch_size"] * config["k"]  # k minibatches of m for one step
     n_batches = len(x_host) // per_step
