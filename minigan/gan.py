@@ -24,6 +24,7 @@ batch, and each pass is back-propagated before the next forward.
 import math
 
 from . import backend
+from .layers import sigmoid
 from .losses import bce_with_logits
 from .optim import SGD
 
@@ -92,8 +93,7 @@ class GAN:
         loss_real, dreal = bce_with_logits(logits[:m], 1.0)
         loss_fake, dfake = bce_with_logits(logits[m:], 0.0)
         stats = {"d_loss": scale * (loss_real + loss_fake),
-                 "d_real": (1 / (1 + xp.exp(-logits[:m]))).mean(),
-                 "d_fake": (1 / (1 + xp.exp(-logits[m:]))).mean()}
+                 "d_real": sigmoid(logits[:m]).mean(), "d_fake": sigmoid(logits[m:]).mean()}
         return logits, scale * xp.concatenate([dreal, dfake]), stats
 
     def discriminator_gradients(self, x_real, z):

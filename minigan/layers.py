@@ -102,16 +102,18 @@ class LeakyReLU(Layer):
         return f"LeakyReLU({self.slope})"
 
 
-class Sigmoid(Layer):
-    """``y = 1 / (1 + exp(-x))`` -- the generator's output pixels in (0, 1).
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``, computed as ``exp(-log(1 + exp(-x)))`` with ``logaddexp``, which
+    never overflows: no warnings however large ``|x|`` is."""
+    xp = _backend.array_module(x)
+    return xp.exp(-xp.logaddexp(0, -x))
 
-    Computed as ``exp(-log(1 + exp(-x)))`` with ``logaddexp``, which never overflows:
-    no warnings however large ``|x|`` is.
-    """
+
+class Sigmoid(Layer):
+    """``y = sigmoid(x)`` -- the generator's output pixels in (0, 1), without overflow."""
 
     def forward(self, x, train=True):
-        xp = _backend.array_module(x)
-        self.y = xp.exp(-xp.logaddexp(0, -x))
+        self.y = sigmoid(x)
         return self.y
 
     def backward(self, dy, param_grads=True):

@@ -6,6 +6,7 @@ The discriminator outputs a *logit* ``l``; ``D(x) = sigmoid(l)``. Every term of
 losses finite when D is confident -- we never take the log of a sigmoid output.
 """
 from .backend import array_module
+from .layers import sigmoid
 
 
 def bce_with_logits(logits, targets):
@@ -24,5 +25,4 @@ def bce_with_logits(logits, targets):
     """
     xp = array_module(logits)
     losses = xp.maximum(logits, 0) - logits * targets + xp.log1p(xp.exp(-xp.abs(logits)))
-    sigmoid = xp.exp(-xp.logaddexp(0, -logits))
-    return losses.mean(), (sigmoid - targets) / logits.size
+    return losses.mean(), (sigmoid(logits) - targets) / logits.size
