@@ -1,28 +1,56 @@
-"""Every lesson runs top to bottom: a chapter that no longer runs teaches nothing."""
+"""The lessons are chapters that run: every notebook in ``lessons/`` executes top to bottom,
+headless, against the library as it is now. A lesson broken by a library change fails here,
+naming the notebook, the cell and the error."""
+import re
+import sys
 from pathlib import Path
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat", reason="needs the dev extra: pip install -e '.[dev]'")
-nbclient = pytest.importorskip("nbclient", reason="needs the dev extra: pip install -e '.[dev]'")
-pytest.importorskip("ipykernel", reason="needs the dev extra: pip install -e '.[dev]'")
+REASON = 'running the lessons needs nbformat, nbclient and ipykernel: pip install -e ".[dev]"'
+nbformat = pytest.importorskip("nbformat", reason=REASON)
+nbclient = pytest.importorskip("nbclient", reason=REASON)
+pytest.importorskip("ipykernel", reason=REASON)
 
-LESSONS = sorted((Path(__file__).resolve().parents[1] / "lessons").glob("*.ipynb"))
+LESSONS = Path(__file__).resolve().parents[1] / "lessons"
+NOTEBOOKS = sorted(LESSONS.glob("*.ipynb"))
+ANSI = re.compile(r"\x1b\[[0-9;]*m")   # colours in IPython tracebacks
+
+# Run first in the kernel: the lessons must import *this* minigan, from this interpreter.
+SAME_PYTHON = f"""
+import sys
+assert sys.prefix == {sys.prefix!r}, (
+    f"the 'python3' Jupyter kernel runs {{sys.executable}}, not the interpreter running the "
+    f"tests ({sys.executable!r}). Find the stale spec with `jupyter kernelspec list`, and "
+    f"remove it or reinstall it from this environment: python -m ipykernel install --sys-prefix")
+"""
 
 
 def test_there_are_lessons():
-    assert LESSONS, "no lessons/*.ipynb found"
+    assert NOTEBOOKS, f"no notebooks found in {LESSONS}"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
-def test_lesson_runs_top_to_bottom(path, monkeypatch):
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lesson_is_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
-    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
-        f"{path.name} is committed with outputs: clear them (the README promises none)"
+    dirty = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    assert not dirty, (f"{path.name}: code cells {dirty} hold outputs or execution counts; "
+                       "clear them before committing (Jupyter: Edit > Clear Outputs of All Cells)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lesson_runs_top_to_bottom(path):
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(SAME_PYTHON.strip()))
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
+                                     resources={"metadata": {"path": str(LESSONS)}})
     try:
         client.execute()
     except nbclient.exceptions.CellExecutionError as err:
-        pytest.fail(f"{path.name} failed:\n{err}")
+        failed = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(
+            o.output_type == "error" for o in c.outputs)), None)
+        where = ("a cell" if failed is None else "the kernel check" if failed == 0
+                 else f"cell {failed - 1} (0-based, markdown included)")
+        message = ANSI.sub("", str(err))
+        pytest.fail(f"{path.name}: {where} raised\n{message}", pytrace=False)
