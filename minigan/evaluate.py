@@ -29,7 +29,7 @@ def load_generator(path, backend_name=None):
 
 def generate(gan, n, seed, batch=1000):
     """``n`` samples of G in evaluation mode, noise seeded by ``seed``."""
-    reseed(gan, {"seed": seed}, 0)
+    reseed(gan, seed, 0)
     return gan.xp.concatenate([gan.sample(min(batch, n - i)) for i in range(0, n, batch)])
 
 

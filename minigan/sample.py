@@ -11,7 +11,7 @@ import argparse
 
 from . import figures
 from .evaluate import generate, load_generator
-from .train import load_images
+from .train import load_images, reseed
 
 
 def main(argv=None):
@@ -38,7 +38,8 @@ def main(argv=None):
         figures.figure2(generate(gan, 5 * args.rows, args.seed), train, args.out, rows=args.rows,
                         title=f"{title} (right: nearest training image)")
     else:
-        ends = gan.noise(2 * args.rows)  # gan.noise draws from the generator seeded just above
+        reseed(gan, args.seed, 0)
+        ends = gan.noise(2 * args.rows)  # each row: the line from ends[r] to ends[rows + r]
         z = figures.interpolate(ends[:args.rows], ends[args.rows:], args.steps)
         figures.figure3(gan.G.forward(z, train=False), args.out, args.steps, title=title)
     print(f"wrote {args.out}")

@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from . import theory
 from .gan import GAN
-from .layers import Linear, ReLU, Sequential, Tanh
+from .layers import Linear, ReLU, Sequential, Tanh, sigmoid
 from .optim import SGD
 
 MEAN, STD = 0.0, 0.5             # p_data = N(MEAN, STD^2)
@@ -123,7 +123,7 @@ def snapshot(gan, label=""):
     ``D*``, and the arrows' ``z`` and ``G(z)`` (``(ARROWS,)`` each); plus JSD and mean D."""
     pd = theory.p_data(X, MEAN, STD)
     pg = theory.p_g(gan.G, X, noise="gaussian")
-    D = 1 / (1 + np.exp(-gan.D.forward(X[:, None], train=False)[:, 0]))
+    D = sigmoid(gan.D.forward(X[:, None], train=False)[:, 0])
     z = ndtri((np.arange(ARROWS) + 0.5) / ARROWS)
     return {"label": label, "p_data": pd, "p_g": pg, "D": D, "D_star": theory.D_star(pd, pg),
             "z": z, "Gz": gan.G.forward(z[:, None], train=False)[:, 0],

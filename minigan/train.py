@@ -101,11 +101,11 @@ def load_images(name, split, data_dir=None):
         sys.exit(f"cannot load {name} ({split}): {err}")
 
 
-def reseed(gan, config, *position):
+def reseed(gan, seed, *position):
     """Fresh generators for noise and dropout from ``SeedSequence([seed, *position])``: a
     position in the run fixes every random draw, so a run can resume anywhere."""
     holders = checkpoint.random_holders(gan)
-    seeds = np.random.SeedSequence([config["seed"], *position]).spawn(len(holders))
+    seeds = np.random.SeedSequence([seed, *position]).spawn(len(holders))
     for h, s in zip(holders, seeds):
         h.rng = backend.default_rng(s, gan.xp)
 
@@ -138,7 +138,7 @@ def main(argv=None):
 
     # Model, schedules, and a fixed noise batch whose samples we watch improve.
     gan = build_gan(config, mean_image=x_host.mean(axis=0))
-    reseed(gan, config, 0)  # epochs count from 1: position 0 is the fixed noise's own
+    reseed(gan, config["seed"], 0)  # epochs count from 1: position 0 is the fixed noise's own
     z_fixed = gan.noise(100)
     if args.resume:
         state = checkpoint.restore(ckpt_path, gan)
@@ -156,9 +156,9 @@ def main(argv=None):
             order = np.random.default_rng([config["seed"], epoch]).permutation(len(x_host))
             order = xp.asarray(order[:n_batches * per_step])
             if start_batch and "rng_states" not in state:  # CuPy: resume draws anew here
-                reseed(gan, config, epoch, start_batch)
+                reseed(gan, config["seed"], epoch, start_batch)
             elif not start_batch:
-                reseed(gan, config, epoch)
+                reseed(gan, config["seed"], epoch)
             for opt in (gan.d_optimizer, gan.g_optimizer):
                 opt.momentum = momentum_at(epoch)
             sums = {}

@@ -159,3 +159,16 @@ def test_explicit_flags_override_the_preset():
     config = train.make_config(train.parse_args(["--preset", "paper", "--lr", "0.05"]))
     assert config["update"] == "simultaneous" and config["lr"] == 0.05
     assert train.make_config(train.parse_args([]))["update"] == "alternating"
+
+
+def test_sample_seed_chooses_the_noise_for_every_figure(trained, shared_data_dir, tmp_path, monkeypatch):
+    out, _ = trained
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    for figure in ("grid", "3"):
+        pngs = []
+        for i, seed in enumerate((0, 0, 1)):
+            pngs.append(tmp_path / f"{figure}_{i}.png")
+            sample.main([str(out / "checkpoint.npz"), "--figure", figure, "--seed", str(seed),
+                         "--out", str(pngs[-1])])
+        assert pngs[0].read_bytes() == pngs[1].read_bytes(), f"--figure {figure}: same seed, other picture"
+        assert pngs[0].read_bytes() != pngs[2].read_bytes(), f"--figure {figure} ignores --seed"
