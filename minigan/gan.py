@@ -13,18 +13,23 @@ Two update orders:
 
 * ``"alternating"`` -- Algorithm 1 as printed: ``k`` discriminator updates, each on a fresh
   minibatch of ``m`` data and ``m`` noise samples, then one generator update on fresh noise.
-* ``"simultaneous"`` -- what the paper's public code ran (``shared/PAPER_FACTS.md``): one
+* ``"simultaneous"`` -- what the paper's public code ran (``docs/PAPER.md``): one
   minibatch, one dropout pass of D over real and fake, D's loss halved
   (``0.5 * [BCE(D(x), 1) + BCE(D(G(z)), 0)]``), G's loss through the *same* pass; both
   gradients taken at the same parameters and applied together. Needs ``k = 1``.
 
 A layer caches only its last forward, so D sees real and fake data as *one* concatenated
-batch, and each pass is back-propagated before the next forward.
+batch, and each pass is back-propagated before the next forward. Every backward is the
+plain ``backward(dy) -> dx`` of the layer contract; when G's loss is back-propagated through
+D, D's ``grads`` are overwritten too, which is harmless: D's optimizer has already stepped
+(alternating), or D's own backward runs last (simultaneous).
 """
 import math
 
+import numpy as np
+
 from . import backend
-from .layers import sigmoid
+from .layers import check_backward, require_layer, sigmoid
 from .losses import bce_with_logits
 from .optim import SGD
 
@@ -43,16 +48,20 @@ class GAN:
         k: discriminator updates per generator update (the paper used ``k = 1``).
         noise: prior ``p_z``: ``"uniform"`` is ``U(-sqrt 3, sqrt 3)`` per coordinate (unit
             variance, as the paper's MNIST code), ``"gaussian"`` is ``N(0, 1)``.
-        objective: the generator's loss, ``"minimax"`` or ``"non-saturating"``.
+        objective: the generator's loss, ``"non-saturating"`` (default; what Section 3
+            recommends in practice, and what the paper's code ran) or ``"minimax"``.
         update: ``"alternating"`` (Algorithm 1) or ``"simultaneous"`` (the paper's code).
         d_optimizer, g_optimizer: optimizers of D and G (default: ``SGD(lr=0.1, momentum=0.5)``,
             the starting values of the paper's code).
-        seed: seed of the noise generator.
+        seed: seed of the noise generators: ``rng`` for training, ``sample_rng`` for
+            :meth:`sample`, so that drawing samples never changes a training run.
     """
 
     def __init__(self, generator, discriminator, z_dim, k=1, noise="uniform",
-                 objective="minimax", update="alternating", d_optimizer=None,
+                 objective="non-saturating", update="alternating", d_optimizer=None,
                  g_optimizer=None, seed=0):
+        require_layer(generator, "GAN generator")
+        require_layer(discriminator, "GAN discriminator")
         for name, value, allowed in (("objective", objective, OBJECTIVES),
                                      ("update", update, UPDATES), ("noise", noise, NOISE)):
             if value not in allowed:
@@ -67,17 +76,28 @@ class GAN:
         first = next(iter(generator.params.values()))
         self.xp, self.dtype = backend.array_module(first), first.dtype
         self.rng = backend.default_rng(seed, self.xp)
+        self.sample_rng = backend.default_rng(np.random.SeedSequence([seed, 1]), self.xp)
 
-    def noise(self, m):
-        """``m`` samples ``z ~ p_z``, shape ``(m, z_dim)``."""
-        shape = (m, self.z_dim)
+    def noise(self, m, rng=None):
+        """``m`` samples ``z ~ p_z``, shape ``(m, z_dim)``, from ``rng`` (default: the
+        training stream ``self.rng``)."""
+        rng, shape = rng or self.rng, (m, self.z_dim)
         if self.noise_prior == "gaussian":
-            return self.rng.standard_normal(shape, dtype=self.dtype)
-        return (2 * self.rng.random(shape, dtype=self.dtype) - 1) * math.sqrt(3)
+            return rng.standard_normal(shape, dtype=self.dtype)
+        return (2 * rng.random(shape, dtype=self.dtype) - 1) * math.sqrt(3)
 
-    def sample(self, n):
-        """``n`` samples ``G(z)`` from the generator in evaluation mode, shape ``(n, d)``."""
-        return self.G.forward(self.noise(n), train=False)
+    def sample(self, n=None, z=None):
+        """Samples ``G(z)`` from the generator in evaluation mode, shape ``(n, d)``.
+
+        Without ``z``, draws ``n`` noise vectors from ``self.sample_rng``, a stream of its own:
+        sampling in the middle of training never changes the training run. Pass ``z``
+        ``(n, z_dim)`` for fixed noise, e.g. the same grid every epoch.
+        """
+        if z is None:
+            if n is None or n < 1:
+                raise ValueError(f"GAN.sample: n={n}; ask for at least one sample, or pass z")
+            z = self.noise(n, self.sample_rng)
+        return self.G.forward(z, train=False)
 
     def _generator_loss(self, fake_logits):
         """G's loss on D's logits for ``G(z)`` and its gradient (see the module docstring)."""
@@ -102,15 +122,16 @@ class GAN:
         Returns ``{"d_loss", "d_real" (mean D(x)), "d_fake" (mean D(G(z)))}``."""
         x_fake = self.G.forward(z, train=True)
         _, dlogits, stats = self._discriminate(x_real, x_fake, 1.0)
-        self.D.backward(dlogits)
+        self._backward(self.D, dlogits, (len(x_real) + len(x_fake), x_real.shape[1]))
         return stats
 
     def generator_gradients(self, z):
-        """Algorithm 1, line 8: store in ``G.grads`` the gradient of G's loss; the backward
-        pass goes through D without computing D's parameter gradients. Returns the loss."""
-        logits = self.D.forward(self.G.forward(z, train=True), train=True)
+        """Algorithm 1, line 8: store in ``G.grads`` the gradient of G's loss, back-propagated
+        through D (D's ``grads`` are overwritten on the way; D is not updated). Returns the loss."""
+        x_fake = self.G.forward(z, train=True)
+        logits = self.D.forward(x_fake, train=True)
         loss, dlogits = self._generator_loss(logits)
-        self.G.backward(self.D.backward(dlogits, param_grads=False))
+        self._backward(self.G, self._backward(self.D, dlogits, x_fake.shape), z.shape)
         return loss
 
     def simultaneous_gradients(self, x_real, z):
@@ -118,12 +139,19 @@ class GAN:
         m = len(x_real)
         x_fake = self.G.forward(z, train=True)
         logits, dlogits_d, stats = self._discriminate(x_real, x_fake, 0.5)
-        self.D.backward(dlogits_d)
+        both = (m + len(x_fake), x_real.shape[1])
         stats["g_loss"], dfake = self._generator_loss(logits[m:])
         dlogits_g = self.xp.concatenate([0 * dfake, dfake])
-        dx = self.D.backward(dlogits_g, param_grads=False)
-        self.G.backward(dx[m:])
+        self._backward(self.G, self._backward(self.D, dlogits_g, both)[m:], z.shape)
+        self._backward(self.D, dlogits_d, both)  # last, so D.grads holds D's own gradient
         return stats
+
+    @staticmethod
+    def _backward(net, dy, x_shape):
+        """``net.backward(dy)``, checked against the layer contract (a student's net included)."""
+        dx = net.backward(dy)
+        check_backward(net, x_shape, dx)
+        return dx
 
     def step(self, x_real):
         """One iteration of Algorithm 1 (or of the code's simultaneous update).

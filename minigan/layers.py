@@ -1,15 +1,13 @@
 """Layers with hand-derived gradients: the paper's generator (ReLU, sigmoid) and
 discriminator (maxout, dropout), plus Tanh and LeakyReLU for experiments.
 
-Every layer follows one contract (``shared/API.md``):
+Every layer follows one contract (``docs/API.md``), and a student's own layer needs nothing more:
 
 * ``forward(x, train=True) -> y``, with ``x`` of shape ``(batch, features)``. It
   caches what ``backward`` needs -- from the *last* call only.
-* ``backward(dy, param_grads=True) -> dx``, with ``dy = dL/dy``. It opens with the
-  derivative it implements, and stores ``dL/dparam`` in ``grads`` (skipped when
-  ``param_grads=False``: the generator step of Algorithm 1 back-propagates through D
-  without needing D's parameter gradients). It never changes a parameter: updates
-  are the optimizer's job, so every gradient can be checked.
+* ``backward(dy) -> dx``, with ``dy = dL/dy``, returning ``dL/dx`` shaped like ``x``. It
+  opens with the derivative it implements, and stores ``dL/dparam`` in ``grads``. It never
+  changes a parameter: updates are the optimizer's job, so every gradient can be checked.
 * ``params`` and ``grads``: dicts with the same keys and shapes (empty without parameters).
 
 Parameters are initialised as in the paper's code, ``W ~ U(-irange, irange)`` and
@@ -23,7 +21,14 @@ from . import backend as _backend
 
 
 class Layer:
-    """What every layer has: ``params`` and ``grads`` (empty unless it learns something)."""
+    """The base class a layer may subclass (it need not: any object with the four names works).
+
+    It gives: ``params`` and ``grads`` as empty dicts (call ``super().__init__()`` first, then
+    fill ``params``), ``_check(x, n_in)`` for a clear message on a wrongly shaped input, and a
+    ``repr`` naming the class in error messages. You write ``forward(x, train=True)``, which
+    caches what backward needs, and ``backward(dy)``, which returns ``dx`` and fills ``grads``
+    with one array per key of ``params``, of the same shape.
+    """
 
     def __init__(self):
         self.params, self.grads = {}, {}
@@ -59,10 +64,9 @@ class Linear(Layer):
         self.x = x
         return x @ self.params["W"] + self.params["b"]
 
-    def backward(self, dy, param_grads=True):
+    def backward(self, dy):
         # dx = dy @ W.T;  dW = x.T @ dy;  db = sum_batch dy
-        if param_grads:
-            self.grads = {"W": self.x.T @ dy, "b": dy.sum(axis=0)}
+        self.grads = {"W": self.x.T @ dy, "b": dy.sum(axis=0)}
         return dy @ self.params["W"].T
 
     def __repr__(self):
@@ -76,7 +80,7 @@ class ReLU(Layer):
         self.active = x > 0
         return x * self.active
 
-    def backward(self, dy, param_grads=True):
+    def backward(self, dy):
         # dx = dy * [x > 0]
         return dy * self.active
 
@@ -93,7 +97,7 @@ class LeakyReLU(Layer):
         xp = _backend.array_module(x)
         return xp.where(x > 0, x, self.slope * x)
 
-    def backward(self, dy, param_grads=True):
+    def backward(self, dy):
         # dx = dy * (1 if x > 0 else slope)
         xp = _backend.array_module(dy)
         return xp.where(self.x > 0, dy, self.slope * dy)
@@ -116,7 +120,7 @@ class Sigmoid(Layer):
         self.y = sigmoid(x)
         return self.y
 
-    def backward(self, dy, param_grads=True):
+    def backward(self, dy):
         # dx = dy * y * (1 - y)
         return dy * self.y * (1 - self.y)
 
@@ -128,7 +132,7 @@ class Tanh(Layer):
         self.y = _backend.array_module(x).tanh(x)
         return self.y
 
-    def backward(self, dy, param_grads=True):
+    def backward(self, dy):
         # dx = dy * (1 - y^2)
         return dy * (1 - self.y * self.y)
 
@@ -156,13 +160,12 @@ class Maxout(Layer):
         self.winner = z.argmax(axis=2)                       # (batch, units)
         return z.max(axis=2)
 
-    def backward(self, dy, param_grads=True):
+    def backward(self, dy):
         # dz[:, u, p] = dy[:, u] if p is unit u's winning piece else 0;  then as Linear
         xp = _backend.array_module(dy)
         won = xp.arange(self.pieces) == self.winner[:, :, None]
         dz = (won * dy[:, :, None]).reshape(len(dy), self.units * self.pieces)
-        if param_grads:
-            self.grads = {"W": self.x.T @ dz, "b": dz.sum(axis=0)}
+        self.grads = {"W": self.x.T @ dz, "b": dz.sum(axis=0)}
         return dz @ self.params["W"].T
 
     def __repr__(self):
@@ -193,7 +196,7 @@ class Dropout(Layer):
         self.scale = keep.astype(x.dtype) / (1 - self.p_drop)
         return x * self.scale
 
-    def backward(self, dy, param_grads=True):
+    def backward(self, dy):
         # dx = dy * mask / (1 - p_drop)   (dx = dy in evaluation)
         return dy if self.scale is None else dy * self.scale
 
@@ -201,24 +204,67 @@ class Dropout(Layer):
         return f"Dropout(p_drop={self.p_drop})"
 
 
+def require_layer(layer, where):
+    """Refuse, with one message naming the layer and the fix, an object that lacks part of the
+    layer contract (``forward``, ``backward``, a ``params`` dict). ``where`` says who asked."""
+    missing = [n for n in ("forward", "backward") if not callable(getattr(layer, n, None))]
+    if missing or not isinstance(getattr(layer, "params", None), dict):
+        what = f"no {' or '.join(missing)} method" if missing else "no params dict"
+        raise TypeError(
+            f"{where}: {layer!r} has {what}. A layer needs forward(x, train=True), "
+            "backward(dy) -> dx, and dicts params and grads (empty if it learns nothing): "
+            "subclass minigan.layers.Layer and call super().__init__() in your __init__.")
+
+
+def check_backward(layer, x_shape, dx):
+    """After ``dx = layer.backward(dy)`` for an input of shape ``x_shape``: ``dx`` must be shaped
+    like ``x``, and ``grads`` must hold one array per parameter, shaped like it. Raises
+    ``ValueError`` naming the layer and the fix."""
+    if getattr(dx, "shape", None) != tuple(x_shape):
+        raise ValueError(
+            f"{layer!r}.backward returned dx of shape {getattr(dx, 'shape', type(dx).__name__)}, "
+            f"but its input x had shape {tuple(x_shape)}: backward(dy) must return dL/dx, "
+            "shaped like x (did you return a parameter's gradient, or forget a transpose?)")
+    grads = getattr(layer, "grads", None)
+    if not isinstance(grads, dict) or set(grads) != set(layer.params):
+        found = sorted(grads) if isinstance(grads, dict) else "no grads dict"
+        raise ValueError(
+            f"{layer!r}.backward stored grads {found}, but params has keys "
+            f"{sorted(layer.params)}: store dL/dparam under the parameter's own key, "
+            "e.g. self.grads['W'] = ..., once per parameter (no grads for a layer without "
+            "parameters: self.grads = {}).")
+    for k, p in layer.params.items():
+        if getattr(grads[k], "shape", None) != p.shape:
+            raise ValueError(f"{layer!r}: grads[{k!r}] has shape {getattr(grads[k], 'shape', None)} "
+                             f"but params[{k!r}] has shape {p.shape}: a gradient is shaped like "
+                             "its parameter (dW like W)")
+
+
 class Sequential(Layer):
     """Layers applied in order; itself a layer with the same contract.
 
     ``params``/``grads`` are flat views ``{"<index>.<name>": array}`` of the layers' own
-    arrays, so an optimizer updating them in place updates the layers.
+    arrays, so an optimizer updating them in place updates the layers. Each layer's
+    ``backward`` is checked as it runs (:func:`check_backward`): a student's layer that
+    returns a wrongly shaped ``dx`` is named at once, not three layers later.
     """
 
     def __init__(self, *layers):
+        for i, layer in enumerate(layers):
+            require_layer(layer, f"Sequential layer {i}")
         self.layers = list(layers)
 
     def forward(self, x, train=True):
+        self.shapes = []  # each layer's input shape, to check its dx against
         for layer in self.layers:
+            self.shapes.append(x.shape)
             x = layer.forward(x, train)
         return x
 
-    def backward(self, dy, param_grads=True):
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy, param_grads)
+    def backward(self, dy):
+        for layer, shape in zip(reversed(self.layers), reversed(self.shapes)):
+            dy = layer.backward(dy)
+            check_backward(layer, shape, dy)
         return dy
 
     @property

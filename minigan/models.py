@@ -1,9 +1,11 @@
 """The paper's networks, with the sizes, initialisation and dropout of its public code
-(``shared/PAPER_FACTS.md``)."""
+(``docs/PAPER.md``), and :func:`build`, the whole trainable model from a run's configuration."""
 import numpy as np
 
 from .backend import get
+from .gan import GAN
 from .layers import Dropout, Linear, Maxout, ReLU, Sequential, Sigmoid
+from .optim import SGD
 
 
 def _output_bias(mean_image, dtype):
@@ -36,7 +38,7 @@ def paper_mnist(mean_image=None, seed=0, backend="numpy", dtype="float32"):
 
 
 def paper_cifar10(mean_image=None, seed=0, backend="numpy", dtype="float32"):
-    """The fully connected CIFAR-10 networks of the paper's code (``shared/PAPER_FACTS.md``).
+    """The fully connected CIFAR-10 networks of the paper's code (``docs/PAPER.md``).
 
     Generator: ``z (100) -> 8000 ReLU -> 8000 sigmoid -> 3072 linear``; discriminator as for
     MNIST with maxout 1600x5 twice. The facts give no output squashing for G (its samples are
@@ -54,3 +56,20 @@ def paper_cifar10(mean_image=None, seed=0, backend="numpy", dtype="float32"):
                    Dropout(0.5, s[5], backend), Maxout(1600, 1600, 5, 0.005, s[6], backend, dtype),
                    Dropout(0.5, s[7], backend), Linear(1600, 1, 0.005, s[8], backend, dtype))
     return G, D
+
+
+def build(config, mean_image=None):
+    """Algorithm 1's trainer around the paper's networks, as a run's ``config`` describes it.
+
+    ``config`` is a dict with the keys the command line writes to ``config.json``: ``dataset``
+    (``"cifar10"`` picks :func:`paper_cifar10`, anything else :func:`paper_mnist`), ``seed``,
+    ``backend``, ``dtype``, ``k``, ``noise``, ``g_objective``, ``update``, ``lr``, ``momentum``.
+    ``mean_image`` sets G's output bias (see :func:`paper_mnist`). Returns a :class:`GAN`.
+    """
+    kwargs = dict(mean_image=mean_image, seed=config["seed"], backend=config["backend"],
+                  dtype=config["dtype"])
+    G, D = paper_cifar10(**kwargs) if config["dataset"] == "cifar10" else paper_mnist(**kwargs)
+    return GAN(G, D, z_dim=100, k=config["k"], noise=config["noise"],
+               objective=config["g_objective"], update=config["update"],
+               d_optimizer=SGD(D, config["lr"], config["momentum"]),
+               g_optimizer=SGD(G, config["lr"], config["momentum"]), seed=config["seed"])

@@ -1,0 +1,84 @@
+"""What the command lines (``train``, ``sample``, ``evaluate``, ``toy``, ``mixture``) share:
+argument types that state their allowed range, and one way to end with a clear message.
+
+A command line never shows a user a traceback for a mistake the user can fix (a wrong number,
+a missing or broken file, a folder that cannot be written): :func:`run` turns the library's
+errors into one line on stderr and exit status 2. A bug still shows its traceback.
+"""
+import argparse
+import math
+import sys
+from pathlib import Path
+
+
+def integer(low, high=None):
+    """An argparse ``type``: a whole number in ``[low, high]``, or a message saying so."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(
+                f"{value} is out of range: allowed {low} to {high}" if high is not None
+                else f"{value} is out of range: must be >= {low}")
+        return value
+    return parse
+
+
+def real(low, high=None, low_open=False, high_open=False):
+    """An argparse ``type``: a finite number in the interval given, or a message saying so."""
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        too_low = value <= low if low_open else value < low
+        too_high = high is not None and (value >= high if high_open else value > high)
+        if not math.isfinite(value) or too_low or too_high:
+            interval = (("(" if low_open else "[") + f"{low:g}, "
+                        + ("inf)" if high is None else f"{high:g}" + (")" if high_open else "]")))
+            raise argparse.ArgumentTypeError(f"{text} is out of range: allowed {interval}")
+        return value
+    return parse
+
+
+class Failure(Exception):
+    """A mistake the user can fix; its message says what to do."""
+
+
+def output_folder(path):
+    """Create ``path`` (and its parents) and check a file can be written there, before any work
+    is done; raises :class:`Failure` naming the folder and why."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".minigan-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise Failure(f"cannot write to the output folder {path}: {err.strerror or err}. "
+                      "Choose another --out.") from None
+    return path
+
+
+def output_file(path):
+    """Check that file ``path`` can be written (its folder exists and is writable)."""
+    path = Path(path)
+    if path.is_dir():
+        raise Failure(f"--out {path} is a folder; give a file name such as {path / 'samples.png'}")
+    if not path.parent.is_dir():
+        raise Failure(f"--out {path}: the folder {path.parent} does not exist; create it first")
+    return path
+
+
+def run(prog, main, argv=None):
+    """Call ``main(argv)``; a user's mistake ends with ``prog: error: <message>`` and status 2."""
+    from . import checkpoint, data  # the errors this library raises for a user's files
+
+    try:
+        return main(argv)
+    except (Failure, checkpoint.CheckpointError, data.DataError) as err:
+        sys.exit(f"{prog}: error: {err}")
+    except OSError as err:  # a disk full, a permission refused, a path that is not a folder
+        sys.exit(f"{prog}: error: {err}")
