@@ -21,16 +21,16 @@ def main():
     p.add_argument("--backend", default="numpy", choices=["numpy", "cupy"])
     p.add_argument("--steps", type=int, default=50)
     args = p.parse_args()
-    xp = mg.backend.get(args.backend)
     G, D = mg.models.paper_mnist(backend=args.backend)
-    gan = mg.gan.GAN(G, D, 100, update="simultaneous", objective="non-saturating")
-    x = xp.asarray(np.random.default_rng(0).uniform(0, 1, (100, 784)).astype(np.float32))
+    gan = mg.gan.GAN(G, D, 100, update="simultaneous")
+    x = np.random.default_rng(0).uniform(0, 1, (100 * (args.steps + 5), 784)).astype(np.float32)
+    updates = mg.training.steps(gan, x, epochs=1, batch_size=100)  # the loop train.py runs
     for _ in range(5):  # warm-up: BLAS threads, CuPy kernel compilation
-        float(gan.step(x)["d_loss"])
+        float(next(updates)["d_loss"])
     start = time.perf_counter()
-    for _ in range(args.steps):
-        stats = gan.step(x)
-    float(stats["d_loss"])  # wait for the GPU
+    for r in updates:
+        pass
+    float(r["d_loss"])  # wait for the GPU
     per_step = (time.perf_counter() - start) / args.steps
     print(f"{datetime.date.today()}  {platform.platform()}  {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, numpy {np.__version__}, backend {args.backend}")

@@ -2,13 +2,16 @@
 
     import minigan as mg
 
-Modules, each one concept of the paper: ``backend`` (NumPy or CuPy), ``layers``
-(hand-derived gradients), ``losses`` (Eq. 1 on logits), ``optim`` (SGD, momentum,
-schedules), ``gradcheck`` (finite differences), ``gan`` (Algorithm 1), ``models``
-(the paper's networks), ``theory`` (Proposition 1, Theorem 1). The rest are imported by
-name: ``toy`` and ``mixture`` (Figure 1, Section 6), ``data``, ``parzen``, ``figures``,
-``checkpoint``, and the command lines ``train``, ``sample``, ``evaluate``.
+Modules, each one concept of the paper (the whole contract is ``docs/API.md``):
+``backend`` (NumPy or CuPy), ``layers`` (hand-derived gradients), ``losses`` (Eq. 1 on
+logits), ``optim`` (SGD, momentum, schedules), ``gradcheck`` (finite differences), ``gan``
+(Algorithm 1), ``training`` (its outer loop: epochs and schedules), ``models`` (the paper's
+networks), ``rng`` (where the randomness lives), ``checkpoint``, ``data``, ``parzen`` (Table 1),
+``figures`` (Figures 2 and 3), ``theory`` (Proposition 1, Theorem 1), ``toy`` (Figure 1),
+``mixture`` (Section 6). Importing them loads neither CuPy nor matplotlib's pyplot.
+The command lines are ``python -m minigan.train``, ``.sample`` and ``.evaluate``.
 """
-from . import backend, gan, gradcheck, layers, losses, models, optim, theory
+from . import (backend, checkpoint, data, figures, gan, gradcheck, layers, losses, mixture, models,
+               optim, parzen, rng, theory, toy, training)
 
 __version__ = "0.1.0"

@@ -55,11 +55,6 @@ def to_numpy(a):
     return np.asarray(a)
 
 
-def name_of(xp):
-    """``"numpy"`` or ``"cupy"`` for an array module."""
-    return "cupy" if xp.__name__ == "cupy" else "numpy"
-
-
 def default_rng(seed, xp=np):
     """A seeded random generator that draws arrays on ``xp``'s device.
 

@@ -44,7 +44,11 @@ def real(low, high=None, low_open=False, high_open=False):
 
 
 class Failure(Exception):
-    """A mistake the user can fix; its message says what to do."""
+    """A mistake the user can fix; its message says what to do (exit status 2, as argparse)."""
+
+
+class Interrupted(Exception):
+    """The user stopped the run (Ctrl-C); its message says what was saved (exit status 130)."""
 
 
 def output_folder(path):
@@ -73,12 +77,16 @@ def output_file(path):
 
 
 def run(prog, main, argv=None):
-    """Call ``main(argv)``; a user's mistake ends with ``prog: error: <message>`` and status 2."""
+    """Call ``main(argv)``. A user's mistake ends with ``prog: error: <message>`` on stderr and
+    status 2; a Ctrl-C that the command handled ends with its message and status 130."""
     from . import checkpoint, data  # the errors this library raises for a user's files
 
     try:
         return main(argv)
-    except (Failure, checkpoint.CheckpointError, data.DataError) as err:
-        sys.exit(f"{prog}: error: {err}")
-    except OSError as err:  # a disk full, a permission refused, a path that is not a folder
-        sys.exit(f"{prog}: error: {err}")
+    except Interrupted as err:
+        print(err, file=sys.stderr)
+        raise SystemExit(130) from None
+    except (Failure, checkpoint.CheckpointError, data.DataError, OSError) as err:
+        # OSError: a disk full, a permission refused, a path that is not a folder
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None

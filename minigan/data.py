@@ -81,6 +81,10 @@ CIFAR10_BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+class DataError(ValueError):
+    """A data file that is missing, corrupt or not what it should be (placeholder; see branch data-split)."""
+
+
 class DownloadError(RuntimeError):
     """No mirror delivered a file that passed its check (offline, mirror down, or bad file)."""
 

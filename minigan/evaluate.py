@@ -12,46 +12,39 @@ import argparse
 import json
 import time
 
-import numpy as np
+from . import checkpoint, cli, data, parzen
 
-from . import checkpoint, parzen
-from .train import build_gan, load_images, reseed
-
-
-def load_generator(path, backend_name=None):
-    """``(gan, config, state)`` of the checkpoint at ``path``, on ``backend_name`` if given."""
-    config, _ = checkpoint.read(path)
-    if backend_name:
-        config["backend"] = backend_name
-    gan = build_gan(config)
-    return gan, config, checkpoint.restore(path, gan)
-
-
-def generate(gan, n, seed, batch=1000):
-    """``n`` samples of G in evaluation mode, noise seeded by ``seed``."""
-    reseed(gan, seed, 0)
-    return gan.xp.concatenate([gan.sample(min(batch, n - i)) for i in range(0, n, batch)])
+MAX_SAMPLES = 100_000  # kernel centres held in memory: 100,000 x 784 float32 is 314 MB
 
 
 def main(argv=None):
+    """The command line; a user's mistake ends with one message and exit status 2."""
+    return cli.run("python -m minigan.evaluate", _main, argv)
+
+
+def _main(argv):
     p = argparse.ArgumentParser(prog="python -m minigan.evaluate", description=__doc__.split("\n\n")[0])
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="checkpoint.npz (or best.npz) written by minigan.train")
     p.add_argument("--data-dir", help="folder with the data sets (see minigan.data)")
     p.add_argument("--backend", choices=["numpy", "cupy"], help="default: the checkpoint's")
-    p.add_argument("--n-samples", type=int, default=10_000,
-                   help="generator samples (10,000 is the paper's; only that compares with Table 1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the noise for the samples")
+    p.add_argument("--n-samples", type=cli.integer(1, MAX_SAMPLES), default=10_000,
+                   help="generator samples (10,000 is the paper's; only that compares with "
+                        f"Table 1; at most {MAX_SAMPLES:,})")
+    p.add_argument("--seed", type=cli.integer(0), default=0, help="seed of the noise for the samples")
     p.add_argument("--reference", action="store_true",
                    help="also score 10,000 real training images as the samples")
     p.add_argument("--json", help="write the results to this file")
     args = p.parse_args(argv)
+    if args.json:
+        cli.output_file(args.json)
 
-    gan, config, _ = load_generator(args.checkpoint, args.backend)
+    gan, config, _ = checkpoint.load(args.checkpoint, args.backend)
     xp, name = gan.xp, config["dataset"]
-    valid = xp.asarray(load_images(name, "valid", args.data_dir))
-    test = xp.asarray(load_images(name, "test", args.data_dir))
+    valid = xp.asarray(data.load(name, "valid", args.data_dir)[0])
+    test = xp.asarray(data.load(name, "test", args.data_dir)[0])
     started = time.time()
-    result = parzen.evaluate(generate(gan, args.n_samples, args.seed).astype(valid.dtype), valid, test)
+    samples = gan.sample(args.n_samples, seed=args.seed).astype(valid.dtype)
+    result = parzen.evaluate(samples, valid, test)
     seconds = time.time() - started
     report = {"dataset": name, "checkpoint": str(args.checkpoint), "parzen_ll": result["mean"],
               "parzen_se": result["std_error"], "sigma": result["sigma"],
@@ -61,7 +54,7 @@ def main(argv=None):
           f"{result['std_error']:.1f} nats (sigma {result['sigma']:.3f} chosen on validation; "
           f"N = {result['n_samples']} generator samples; {seconds:.1f} s)")
     if args.reference:
-        real = xp.asarray(load_images(name, "train", args.data_dir)[:10_000])
+        real = xp.asarray(data.load(name, "train", args.data_dir)[0][:10_000])
         ref = parzen.evaluate(real, valid, test)
         report.update(real_train_parzen_ll=ref["mean"], real_train_parzen_se=ref["std_error"],
                       real_train_sigma=ref["sigma"])

@@ -86,18 +86,22 @@ class GAN:
             return rng.standard_normal(shape, dtype=self.dtype)
         return (2 * rng.random(shape, dtype=self.dtype) - 1) * math.sqrt(3)
 
-    def sample(self, n=None, z=None):
+    def sample(self, n=None, z=None, seed=None, batch_size=1000):
         """Samples ``G(z)`` from the generator in evaluation mode, shape ``(n, d)``.
 
         Without ``z``, draws ``n`` noise vectors from ``self.sample_rng``, a stream of its own:
-        sampling in the middle of training never changes the training run. Pass ``z``
-        ``(n, z_dim)`` for fixed noise, e.g. the same grid every epoch.
+        sampling in the middle of training never changes the training run. ``seed`` draws them
+        from a fresh generator seeded so instead (the same samples every call). Pass ``z``
+        ``(n, z_dim)`` for fixed noise, e.g. the same grid every epoch. G runs on
+        ``batch_size`` rows at a time, so memory stays bounded however large ``n`` is.
         """
         if z is None:
             if n is None or n < 1:
                 raise ValueError(f"GAN.sample: n={n}; ask for at least one sample, or pass z")
-            z = self.noise(n, self.sample_rng)
-        return self.G.forward(z, train=False)
+            rng = self.sample_rng if seed is None else backend.default_rng(seed, self.xp)
+            z = self.noise(n, rng)
+        return self.xp.concatenate([self.G.forward(z[i:i + batch_size], train=False)
+                                    for i in range(0, len(z), batch_size)])
 
     def _generator_loss(self, fake_logits):
         """G's loss on D's logits for ``G(z)`` and its gradient (see the module docstring)."""

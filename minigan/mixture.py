@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from . import training
 from .gan import GAN
 from .layers import Linear, ReLU, Sequential
 from .optim import SGD
@@ -72,16 +73,18 @@ def make_gan(seed=0):
                seed=seed)
 
 
-def train(gan, rng, g_steps=1, g_updates=G_UPDATES, progress=False):
+def train(gan, rng, g_steps=1, g_updates=G_UPDATES, progress=False, seed=0):
     """``g_updates // g_steps`` D updates (Algorithm 1, lines 2-6 with ``k = 1``), each
-    followed by ``g_steps`` G updates (line 8, repeated). ``g_steps = 1`` is exactly
-    ``gan.step``; more is what Section 6 warns against, written out so the extra G updates
-    are visible."""
+    followed by ``g_steps`` G updates (line 8, repeated). ``g_steps = 1`` is Algorithm 1
+    itself, the library's loop (:func:`minigan.training.fit`); more is what Section 6 warns
+    against, written out so the extra G updates are visible."""
+    if g_steps == 1:
+        x = sample_data(rng, g_updates * M)
+        training.fit(gan, x, epochs=1, batch_size=M, lr=None, momentum=None, seed=seed,
+                     progress=progress)
+        return
     for _ in tqdm(range(g_updates // g_steps), desc=f"{g_steps} G step(s) per D step",
                   disable=not progress, leave=False):
-        if g_steps == 1:
-            gan.step(sample_data(rng, M))
-            continue
         gan.discriminator_gradients(sample_data(rng, M), gan.noise(M))
         gan.d_optimizer.step()
         for _ in range(g_steps):  # D stands still while G moves: the Helvetica scenario
@@ -93,7 +96,8 @@ def run(schedule, seed=0, n=2000, progress=False):
     """Train one schedule (``"balanced"`` or ``"collapse"``) from seed ``seed``; returns
     ``{"samples": (n, 2), "modes_hit", "high_quality", "per_mode": (MODES,)}``."""
     gan, rng = make_gan(seed), np.random.default_rng([seed, 1])
-    train(gan, rng, g_steps={"balanced": 1, "collapse": G_STEPS}[schedule], progress=progress)
+    train(gan, rng, g_steps={"balanced": 1, "collapse": G_STEPS}[schedule], progress=progress,
+          seed=seed)
     x = gan.sample(n)
     hit, quality, per_mode = coverage(x)
     return {"samples": x, "modes_hit": hit, "high_quality": quality, "per_mode": per_mode}

@@ -35,7 +35,7 @@ from scipy.integrate import trapezoid
 from scipy.special import ndtri
 from tqdm import tqdm
 
-from . import theory
+from . import theory, training
 from .gan import GAN
 from .layers import Linear, ReLU, Sequential, Tanh, sigmoid
 from .optim import SGD
@@ -88,12 +88,19 @@ def data(rng, n):
     return rng.normal(MEAN, STD, (n, 1))
 
 
-def train(gan, steps, rng, frames=None, every=25, progress=False, t0=0):
-    """``steps`` iterations of Algorithm 1 (``gan.step``), numbered from ``t0 + 1``; appends a
+def algorithm1(gan, rng, iterations, seed=0):
+    """Iterations of Algorithm 1 (:func:`minigan.training.steps`, one ``gan.step`` each) over
+    ``iterations * k * M`` samples of ``p_data`` drawn up front, each optimizer keeping its own
+    learning rate. Pull them one at a time with ``next``."""
+    x = data(rng, iterations * gan.k * M)
+    return training.steps(gan, x, epochs=1, batch_size=M, lr=None, momentum=None, seed=seed)
+
+
+def train(gan, iterations, steps, frames=None, every=25, progress=False):
+    """``steps`` more of ``gan``'s ``iterations`` (from :func:`algorithm1`); appends a
     :func:`snapshot` to ``frames`` every ``every`` iterations when a list is given."""
-    for t in tqdm(range(t0 + 1, t0 + steps + 1), desc="Algorithm 1", disable=not progress,
-                  leave=False):
-        gan.step(data(rng, gan.k * M))
+    for _ in tqdm(range(steps), desc="Algorithm 1", disable=not progress, leave=False):
+        t = next(iterations)["step"]
         if frames is not None and t % every == 0:
             frames.append(snapshot(gan, f"iteration {t}"))
 
@@ -135,12 +142,12 @@ def run(seed=0, frames=None, progress=False):
     """The run behind Figure 1; returns the four panels' snapshots ``{"a", "b", "c", "d"}``
     and appends snapshots of the Algorithm 1 iterations to ``frames`` when it is a list."""
     gan, rng = make_gan(seed), np.random.default_rng([seed, 1])
+    iterations = algorithm1(gan, rng, 100 + STEPS_D, seed)
     t, snap = 0, snapshot(gan, "iteration 0")
     while snap["jsd"] >= NEAR and t < 100:   # (a): Algorithm 1 until p_g is near p_data
         if frames is not None:
             frames.append(snap)
-        train(gan, 1, rng)
-        t += 1
+        t = next(iterations)["step"]
         snap = snapshot(gan, f"iteration {t}")
     if frames is not None:
         frames.append(snap)
@@ -149,7 +156,7 @@ def run(seed=0, frames=None, progress=False):
     panels["b"] = snapshot(gan, f"(b) {STEPS_B} D steps, G fixed")
     train_generator(gan, STEPS_C)
     panels["c"] = snapshot(gan, f"(c) {STEPS_C} G steps, D fixed")
-    train(gan, STEPS_D, rng, frames, progress=progress, t0=t)
+    train(gan, iterations, STEPS_D, frames, progress=progress)
     panels["d"] = snapshot(gan, f"(d) {STEPS_D} more iterations")
     return panels
 

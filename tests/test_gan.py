@@ -19,108 +19,71 @@ def tiny_gan(seed=0, **options):
     return GAN(G, D, z_dim=2, seed=seed, **options)
 
 
-def frozen_randomness(gan):
-    """Call the returned function before each pass to make every pass draw the same masks."""
-    rngs = [l.rng for l in gan.D.layers if hasattr(l, "rng")]
-    states = [copy.deepcopy(r.bit_generator.state) for r in rngs]
-
-    def reset():
-        for r, s in zip(rngs, states):
-            r.bit_generator.state = copy.deepcopy(s)
-    return reset
-
-
-def numeric_gradients(loss, net, h=1e-6):
-    grads = {}
-    for k, p in net.params.items():
-        g = np.zeros_like(p)
-        for i in np.ndindex(p.shape):
-            old = p[i]
-            p[i] = old + h
-            plus = float(loss())
-            p[i] = old - h
-            minus = float(loss())
-            p[i] = old
-            g[i] = (plus - minus) / (2 * h)
-        grads[k] = g
-    return grads
-
-
-def assert_close(analytic, numeric):
-    for k in numeric:
-        err = np.abs(analytic[k] - numeric[k]) / np.maximum(
-            np.maximum(np.abs(analytic[k]), np.abs(numeric[k])), 1e-6)
-        assert err.max() < 1e-5, f"d{k}: analytic {analytic[k]} vs numeric {numeric[k]}"
-
-
 @pytest.fixture
 def batch():
     rng = np.random.default_rng(1)
     return rng.uniform(0, 1, (6, 4)), rng.uniform(-1.7, 1.7, (6, 2))
 
 
-def test_discriminator_step_gradient_matches_finite_differences(batch):
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+@pytest.mark.parametrize("objective", ["minimax", "non-saturating"])
+def test_whole_step_gradients_match_finite_differences_through_both_nets(batch, update, objective):
+    x_real, z = batch
+    gan = tiny_gan(objective=objective, update=update)
+    mg.gradcheck.assert_gan_gradients(gan, x_real, z)
+    errors = mg.gradcheck.check_gan_step(gan, x_real, z)
+    assert set(errors) == {"D", "G"} and set(errors["D"]) == set(gan.D.params)
+    assert max(max(e.values()) for e in errors.values()) < 1e-5
+
+
+def test_the_whole_step_check_catches_real_data_back_propagated_through_fake_activations(batch):
+    """The bug of two public NumPy GANs: D runs on real data, then on fake data, then
+    back-propagates the real-data loss through the activations the fake pass cached."""
     x_real, z = batch
     gan = tiny_gan()
-    reset = frozen_randomness(gan)
-    reset()
-    gan.discriminator_gradients(x_real, z)
-    analytic = {k: g.copy() for k, g in gan.D.grads.items()}
 
-    def d_loss():
-        reset()
-        return gan.discriminator_gradients(x_real, z)["d_loss"]
-    assert_close(analytic, numeric_gradients(d_loss, gan.D))
-
-
-@pytest.mark.parametrize("objective", ["minimax", "non-saturating"])
-def test_generator_step_gradient_matches_finite_differences(batch, objective):
-    _, z = batch
-    gan = tiny_gan(objective=objective)
-    reset = frozen_randomness(gan)
-    reset()
-    gan.generator_gradients(z)
-    analytic = {k: g.copy() for k, g in gan.G.grads.items()}
-    assert any(np.abs(g).max() > 1e-4 for g in analytic.values()), "G got no gradient at all"
-
-    def g_loss():
-        reset()
-        return gan.generator_gradients(z)
-    assert_close(analytic, numeric_gradients(g_loss, gan.G))
+    def two_passes(x_real, z):
+        x_fake = gan.G.forward(z, train=True)
+        real = gan.D.forward(x_real, train=True)
+        fake = gan.D.forward(x_fake, train=True)
+        loss_r, d_r = mg.losses.bce_with_logits(real, 1.0)
+        loss_f, d_f = mg.losses.bce_with_logits(fake, 0.0)
+        gan.D.backward(d_f)
+        fake_grads = {k: g.copy() for k, g in gan.D.grads.items()}
+        gan.D.backward(d_r)  # uses the fake pass's cache: wrong
+        for k in gan.D.params:
+            gan.D.grads[k] += fake_grads[k]
+        return {"d_loss": loss_r + loss_f}
+    gan.discriminator_gradients = two_passes
+    with pytest.raises(AssertionError, match="D of GAN"):
+        mg.gradcheck.assert_gan_gradients(gan, x_real, z)
 
 
-@pytest.mark.parametrize("objective", ["minimax", "non-saturating"])
-def test_simultaneous_update_gradients_match_finite_differences(batch, objective):
+def test_the_whole_step_check_fails_a_generator_that_gets_no_gradient(batch):
     x_real, z = batch
-    gan = tiny_gan(objective=objective, update="simultaneous")
-    reset = frozen_randomness(gan)
-    reset()
-    gan.simultaneous_gradients(x_real, z)
-    analytic_D = {k: g.copy() for k, g in gan.D.grads.items()}
-    analytic_G = {k: g.copy() for k, g in gan.G.grads.items()}
+    gan = tiny_gan()
+    real = gan.generator_gradients
 
-    def loss(name):
-        def f():
-            reset()
-            return gan.simultaneous_gradients(x_real, z)[name]
-        return f
-    # D descends 0.5 * [BCE(D(x), 1) + BCE(D(G(z)), 0)]; G its own loss through the same pass.
-    assert_close(analytic_D, numeric_gradients(loss("d_loss"), gan.D))
-    assert_close(analytic_G, numeric_gradients(loss("g_loss"), gan.G))
+    def detached(z):
+        loss = real(z)
+        for g in gan.G.grads.values():
+            g[...] = 0
+        return loss
+    gan.generator_gradients = detached
+    with pytest.raises(AssertionError):
+        mg.gradcheck.assert_gan_gradients(gan, x_real, z)
 
 
-def test_generator_step_leaves_discriminator_untouched(batch):
+def test_generator_step_leaves_discriminator_parameters_untouched(batch):
     _, z = batch
     gan = tiny_gan()
     before = {k: p.copy() for k, p in gan.D.params.items()}
-    sentinel = {k: np.full_like(p, 7.0) for k, p in gan.D.params.items()}
-    for i, layer in enumerate(gan.D.layers):
-        layer.grads = {k: sentinel[f"{i}.{k}"] for k in layer.params}
+    velocity = {k: v.copy() for k, v in gan.d_optimizer.velocity.items()}
     gan.generator_gradients(z)
     gan.g_optimizer.step()
     for k, p in gan.D.params.items():
         np.testing.assert_array_equal(p, before[k])
-        np.testing.assert_array_equal(gan.D.grads[k], 7.0)  # not even computed
+        np.testing.assert_array_equal(gan.d_optimizer.velocity[k], velocity[k])
 
 
 def test_minimax_gradient_saturates_where_non_saturating_does_not():
@@ -182,6 +145,35 @@ def test_sample_draws_from_the_generator_in_eval_mode():
     gan = tiny_gan()
     x = gan.sample(7)
     assert x.shape == (7, 4) and np.all((x > 0) & (x < 1))
+
+
+def test_sampling_in_the_middle_of_training_does_not_change_the_run():
+    x = np.random.default_rng(0).uniform(0, 1, (12, 4))
+    quiet, curious = tiny_gan(), tiny_gan()
+    for gan in (quiet, curious):
+        gan.step(x)
+    curious.sample(50)  # a notebook looks at samples between two updates
+    for gan in (quiet, curious):
+        gan.step(x)
+    for k in quiet.G.params:
+        np.testing.assert_array_equal(quiet.G.params[k], curious.G.params[k])
+
+
+def test_sample_with_fixed_noise_or_a_seed_is_repeatable_and_batched():
+    gan = tiny_gan()
+    z = gan.noise(5)
+    np.testing.assert_array_equal(gan.sample(z=z), gan.sample(z=z))
+    np.testing.assert_array_equal(gan.sample(z=z), gan.G.forward(z, train=False))
+    np.testing.assert_array_equal(gan.sample(9, seed=3), gan.sample(9, seed=3))
+    assert not np.array_equal(gan.sample(9), gan.sample(9))  # the sample stream moves on
+    np.testing.assert_allclose(gan.sample(z=z, batch_size=2), gan.sample(z=z))
+    with pytest.raises(ValueError, match="at least one"):
+        gan.sample(0)
+
+
+def test_gan_and_the_command_line_default_to_the_same_objective():
+    from minigan import train
+    assert tiny_gan().objective == train.DEFAULTS["g_objective"] == "non-saturating"
 
 
 def test_paper_mnist_has_the_papers_sizes_and_output_bias():

@@ -84,7 +84,7 @@ def test_the_global_minimum_minus_log_4_is_reached_only_at_p_g_equal_p_data():
 
 def test_proposition_1_a_discriminator_trained_with_G_frozen_converges_to_D_star():
     gan, rng = toy.make_gan(0), np.random.default_rng(0)
-    toy.train(gan, 3, rng)             # Figure 1(a): p_g near p_data, not on it
+    toy.train(gan, toy.algorithm1(gan, rng, 3), 3)   # Figure 1(a): p_g near p_data, not on it
     frozen = {k: v.copy() for k, v in gan.G.params.items()}
     toy.train_discriminator(gan, 2000, rng)
     assert all(np.array_equal(gan.G.params[k], v) for k, v in frozen.items())

@@ -2,6 +2,7 @@
 
 Needs the real data (``shared_data_dir`` skips without it)."""
 import json
+import re
 import os
 import signal
 import subprocess
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 from scipy.stats import wasserstein_distance
 
-from minigan import data, evaluate, sample, train
+import minigan as mg
+from minigan import checkpoint, data, models, sample, train
 from minigan.gan import GAN
 
 
@@ -60,9 +62,9 @@ def test_generator_samples_move_toward_the_data(trained, shared_data_dir):
     nothing keeps its starting value exactly."""
     out, _ = trained
     x = data.load("mnist", "train", shared_data_dir)[0][:2000]
-    gan, config, _ = evaluate.load_generator(out / "checkpoint.npz")
-    start = train.build_gan(config, mean_image=x.mean(axis=0))
-    distance = {name: wasserstein_distance(evaluate.generate(g, 1000, seed=1).ravel(), x[:1000].ravel())
+    gan, config, _ = checkpoint.load(out / "checkpoint.npz")
+    start = models.build(config, mean_image=x.mean(axis=0))
+    distance = {name: wasserstein_distance(g.sample(1000, seed=1).ravel(), x[:1000].ravel())
                 for name, g in (("start", start), ("trained", gan))}
     assert distance["trained"] < 0.85 * distance["start"], distance
 
@@ -91,6 +93,16 @@ def small_run(out, *extra):
     train.main(["--subset", "300", "--batch-size", "10", "--out", str(out), *extra])
 
 
+def stopped(capsys, code, out, *extra):
+    """Run ``small_run`` expecting it to stop with exit status ``code``; returns its stderr."""
+    with pytest.raises(SystemExit) as stop:
+        small_run(out, *extra)
+    assert stop.value.code == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
 def test_resume_after_an_epoch_is_bit_identical_to_an_uninterrupted_run(shared_data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
     small_run(tmp_path / "straight", "--epochs", "2")
@@ -102,7 +114,7 @@ def test_resume_after_an_epoch_is_bit_identical_to_an_uninterrupted_run(shared_d
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
 
 
-def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_identically(shared_data_dir, tmp_path, monkeypatch):
+def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_identically(shared_data_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
     small_run(tmp_path / "straight", "--epochs", "2")
 
@@ -114,8 +126,8 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_identically(shared_data_dir,
             os.kill(os.getpid(), signal.SIGINT)
         return stats
     monkeypatch.setattr(GAN, "step", step_then_ctrl_c)
-    with pytest.raises(SystemExit, match="interrupted in epoch 2 after update 42"):
-        small_run(tmp_path / "resumed", "--epochs", "2")
+    err = stopped(capsys, 130, tmp_path / "resumed", "--epochs", "2")
+    assert "interrupted in epoch 2 after update 42" in err and "--resume" in err
     monkeypatch.setattr(GAN, "step", step)
     small_run(tmp_path / "resumed", "--epochs", "2", "--resume")
     a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
@@ -126,7 +138,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_identically(shared_data_dir,
 
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the NaN we plant
-def test_a_nan_stops_training_and_keeps_the_last_good_checkpoint(shared_data_dir, tmp_path, monkeypatch):
+def test_a_nan_stops_training_and_keeps_the_last_good_checkpoint(shared_data_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
     small_run(tmp_path, "--epochs", "1")
     good = (tmp_path / "checkpoint.npz").read_bytes()
@@ -136,8 +148,8 @@ def test_a_nan_stops_training_and_keeps_the_last_good_checkpoint(shared_data_dir
         self.G.params["4.b"][0] = np.nan  # one bad number spreads through both nets
         return step(self, x_real)
     monkeypatch.setattr(GAN, "step", poisoned_step)
-    with pytest.raises(SystemExit, match=r"non-finite loss at epoch 2, update \d+.*intact"):
-        small_run(tmp_path, "--epochs", "3", "--resume", "--log-every", "5")
+    err = stopped(capsys, 2, tmp_path, "--epochs", "3", "--resume", "--log-every", "5")
+    assert re.search(r"non-finite loss at epoch 2, update \d+.*\(after update 30\), is kept unchanged", err)
     assert (tmp_path / "checkpoint.npz").read_bytes() == good
     assert len((tmp_path / "metrics.jsonl").read_text().splitlines()) == 1
 
@@ -148,11 +160,10 @@ def test_help_names_the_paper_preset_and_its_source():
     assert "--preset" in done.stdout and "mnist.yaml" in done.stdout and "--backend" in done.stdout
 
 
-def test_a_second_run_into_the_same_folder_must_say_resume(shared_data_dir, tmp_path, monkeypatch):
+def test_a_second_run_into_the_same_folder_must_say_resume(shared_data_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
     small_run(tmp_path, "--epochs", "1")
-    with pytest.raises(SystemExit, match="--resume"):
-        small_run(tmp_path, "--epochs", "1")
+    assert "--resume" in stopped(capsys, 2, tmp_path, "--epochs", "1")
 
 
 def test_explicit_flags_override_the_preset():
@@ -172,3 +183,19 @@ def test_sample_seed_chooses_the_noise_for_every_figure(trained, shared_data_dir
                          "--out", str(pngs[-1])])
         assert pngs[0].read_bytes() == pngs[1].read_bytes(), f"--figure {figure}: same seed, other picture"
         assert pngs[0].read_bytes() != pngs[2].read_bytes(), f"--figure {figure} ignores --seed"
+
+
+def test_fit_trains_the_same_parameters_as_the_command_line(shared_data_dir, tmp_path, monkeypatch):
+    """One loop: a notebook calling minigan.training.fit with the CLI's settings gets the
+    CLI's model, bit for bit."""
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    small_run(tmp_path, "--epochs", "2")
+    config = json.loads((tmp_path / "config.json").read_text())
+    x = data.load("mnist", "train")[0][:300]
+    gan = models.build(config, mean_image=x.mean(axis=0))
+    history = mg.training.fit(gan, x, epochs=2, batch_size=10, seed=config["seed"])
+    assert [h["epoch"] for h in history] == [1, 2] and history[-1]["step"] == 60
+    saved = checkpoint_arrays(tmp_path / "checkpoint.npz")
+    for tag, net in (("G", gan.G), ("D", gan.D)):
+        for k, p in net.params.items():
+            np.testing.assert_array_equal(p, saved[f"{tag}/{k}"], err_msg=f"{tag} {k}")
