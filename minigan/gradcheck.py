@@ -109,6 +109,7 @@ def _compare(layer, x, h, seed, train):
     reset = _freezer(layer)
 
     def forward():
+        __tracebackhide__ = True
         reset()
         return layer.forward(x, train=train)
 
@@ -192,6 +193,7 @@ def check_layer(layer, x, h=1e-5, atol=1e-4, seed=0, train=True):
 
 
 def _report(what, analytic, numeric, tol, atol, one_sided=None):
+    __tracebackhide__ = True
     lines = []
     for k in analytic:
         err = _errors(analytic[k], numeric[k], atol)

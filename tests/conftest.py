@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["pytester"]  # runs a student's own test file, to see what they would see
+
 
 def _cupy_usable():
     try:
