@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import training
+from . import cli, training
 from .gan import GAN
 from .layers import Linear, ReLU, Sequential
 from .optim import SGD
@@ -133,12 +133,17 @@ def _circle(centre, radius):
 
 
 def main(argv=None):
+    """The command line; a user's mistake ends with one message and exit status 2."""
+    return cli.run("python -m minigan.mixture", _main, argv)
+
+
+def _main(argv):
     parser = argparse.ArgumentParser(prog="python -m minigan.mixture",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, type=Path, help="folder for mixture.png")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=cli.integer(0), default=0, help="seed (default 0)")
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    cli.output_folder(args.out)
     results = {}
     for schedule in ("balanced", "collapse"):
         r = results[schedule] = run(schedule, args.seed, progress=True)

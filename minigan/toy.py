@@ -35,7 +35,7 @@ from scipy.integrate import trapezoid
 from scipy.special import ndtri
 from tqdm import tqdm
 
-from . import theory, training
+from . import cli, theory, training
 from .gan import GAN
 from .layers import Linear, ReLU, Sequential, Tanh, sigmoid
 from .optim import SGD
@@ -229,12 +229,17 @@ def animate(frames, path, fps=8):
 
 
 def main(argv=None):
+    """The command line; a user's mistake ends with one message and exit status 2."""
+    return cli.run("python -m minigan.toy", _main, argv)
+
+
+def _main(argv):
     parser = argparse.ArgumentParser(prog="python -m minigan.toy", description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, type=Path, help="folder for figure1.png (and .gif)")
     parser.add_argument("--gif", action="store_true", help="also write an animation of training")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=cli.integer(0), default=0, help="seed (default 0)")
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    cli.output_folder(args.out)
     frames = [] if args.gif else None
     panels = run(args.seed, frames, progress=True)
     png = args.out / "figure1.png"
