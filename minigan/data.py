@@ -8,47 +8,31 @@ test images; for CIFAR-10 "train" = train[0:40000], "valid" = train[40000:50000]
 Table 1 about 3 nats for free), not binarised, not centred.
 
 Where the files live, first that applies: the ``data_dir`` argument (the CLI's ``--data-dir``),
-``$MINIGAN_DATA_DIR``, ``$XDG_CACHE_HOME/minigan``, ``~/.cache/minigan``. Inside it::
+``$MINIGAN_DATA_DIR``, ``$XDG_CACHE_HOME/minigan``, ``~/.cache/minigan``; the files inside it
+are listed in :mod:`minigan.datafiles`.
 
-    mnist/          train-images-idx3-ubyte.gz  train-labels-idx1-ubyte.gz
-                    t10k-images-idx3-ubyte.gz   t10k-labels-idx1-ubyte.gz
-    fashion-mnist/  the same four names
-    cifar10/        cifar-10-batches-py/data_batch_1 ... data_batch_5, test_batch
-                    (or cifar-10-python.tar.gz, extracted there on first use)
-
-Missing files are downloaded from ``MIRRORS``, checked, and only then moved into place. Whatever
+Missing files are downloaded (:mod:`minigan.download`), checked, and only then moved into
+place. Whatever
 is read is checked too: IDX headers and lengths, the SHA-256 of MNIST's and Fashion-MNIST's
 contents, the MD5 of the CIFAR-10 tarball. CIFAR-10's batches are pickles, and a pickle can run
 any code while loading; they go through an unpickler that can only rebuild NumPy arrays.
 """
 import gzip
 import hashlib
-import http.client
 import math
 import os
 import pickle
-import shutil
-import tarfile
-import tempfile
-import urllib.error
-import urllib.request
 import zlib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
-NAMES = ("mnist", "fashion-mnist", "cifar10")
+from . import download as _download
+from .datafiles import (CIFAR10_BATCHES, CIFAR10_FOLDER, CIFAR10_TARBALL, IDX_FILES, NAMES,
+                        SHA256)
+from .download import MIRRORS, DownloadError, download_file  # noqa: F401  (re-exported)
 
-# Base URLs tried in order; change them (or point tests at a local server) by editing this dict.
-MIRRORS = {
-    "mnist": ["https://ossci-datasets.s3.amazonaws.com/mnist/",
-              "https://storage.googleapis.com/cvdf-datasets/mnist/"],
-    "fashion-mnist": ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
-    "cifar10": ["https://www.cs.toronto.edu/~kriz/"],
-}
-
-# name -> (source part, first row, end row), as in the paper's code (PAPER_FACTS.md).
+# name -> (source part, first row, end row), as in the paper's code (docs/PAPER.md).
 SPLITS = {
     "mnist": {"train": ("train", 0, 50000), "valid": ("train", 50000, 60000),
               "test": ("test", 0, 10000)},
@@ -58,38 +42,7 @@ SPLITS = {
                 "test": ("test", 0, 10000)},
 }
 
-IDX_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-             "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-
-# SHA-256 of the *decompressed* IDX bytes: the same whatever gzip framing a mirror serves.
-SHA256 = {
-    "mnist/train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    "mnist/train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    "mnist/t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    "mnist/t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    "fashion-mnist/train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "fashion-mnist/train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "fashion-mnist/t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "fashion-mnist/t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-}
-
-CIFAR10_TARBALL = "cifar-10-python.tar.gz"
-CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
-CIFAR10_FOLDER = "cifar-10-batches-py"
-CIFAR10_BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
-
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-
-
-class DownloadError(RuntimeError):
-    """No mirror delivered a file that passed its check (offline, mirror down, or bad file)."""
-
-
-def _mismatch(path, algorithm, expected, actual):
-    return ValueError(
-        f"{path}: checksum mismatch ({algorithm}): expected {expected}, got {actual}. The file is "
-        "corrupt or not the canonical data set: delete it so minigan downloads it again, or "
-        "replace it with a good copy.")
 
 
 def read_idx(path, sha256=None):
@@ -128,7 +81,7 @@ def read_idx(path, sha256=None):
                          f"need {size} bytes, the file holds {len(raw)}")
     actual = hashlib.sha256(raw).hexdigest() if sha256 is not None else None
     if actual is not None and actual != sha256.lower():
-        raise _mismatch(path, "SHA-256 of the decompressed data", sha256, actual)
+        raise _download.mismatch(path, "SHA-256 of the decompressed data", sha256, actual)
     values = np.frombuffer(raw, dtype, offset=header).reshape(dims)
     return values.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
 
@@ -200,104 +153,6 @@ def resolve_dir(data_dir=None):
     return (Path(cache) if os.path.isabs(cache) else Path.home() / ".cache") / "minigan"
 
 
-def _reason(err):
-    if isinstance(err, urllib.error.HTTPError):
-        return f"HTTP {err.code} {err.reason}"
-    if isinstance(err, urllib.error.URLError):
-        return f"unreachable ({err.reason})"
-    return f"{type(err).__name__}: {err}"
-
-
-def _copy_url(url, f, label, timeout):
-    request = urllib.request.Request(url, headers={"User-Agent": "minigan"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        total, got = response.length, 0  # length: None when the server sends no Content-Length
-        with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=label) as bar:
-            while chunk := response.read(1 << 20):
-                f.write(chunk)
-                got += len(chunk)
-                bar.update(len(chunk))
-    if total is not None and got != total:
-        raise ConnectionError(f"connection closed after {got} of {total} bytes")
-
-
-def download_file(urls, dest, verify=None, timeout=60):
-    """Download the first of ``urls`` that works to ``dest``, atomically; returns ``dest``.
-
-    Each try writes a hidden temporary file in ``dest``'s folder, runs ``verify(temp_path)``
-    (which raises ValueError on a bad file), and only then renames it onto ``dest`` with
-    ``os.replace`` (atomic within one folder). A failed or interrupted try removes its temporary
-    file, so ``dest`` is either absent or complete and checked. Raises DownloadError listing
-    every URL tried, why it failed, and what to do instead.
-    """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    failures, bad_file = [], False
-    for url in urls:
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                _copy_url(url, f, dest.name, timeout)
-            if verify is not None:
-                verify(tmp)
-            os.replace(tmp, dest)
-            return dest
-        except ValueError as err:
-            bad_file = True
-            failures.append(f"{url}: downloaded, but the file failed its check: {err}")
-        except (OSError, http.client.HTTPException) as err:  # URLError, timeouts, resets
-            failures.append(f"{url}: {_reason(err)}")
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-    what = ("A mirror served a file that failed its checksum (corrupt, or changed upstream); "
-            "nothing was saved." if bad_file else
-            "No mirror could be reached: are you offline, or behind a proxy or firewall?")
-    raise DownloadError(
-        f"could not download {dest.name}:\n  " + "\n  ".join(failures or ["(no mirrors given)"])
-        + f"\n{what} Retry when online, or get {dest.name} another way and copy it to {dest} "
-        f"(or point --data-dir / MINIGAN_DATA_DIR at a folder holding "
-        f"{dest.parent.name}/{dest.name}). Mirrors are listed in minigan.data.MIRRORS.")
-
-
-def _md5(path):
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _check_cifar_tarball(path):
-    actual = _md5(path)
-    if actual != CIFAR10_MD5:
-        raise _mismatch(path, "MD5", CIFAR10_MD5, actual)
-
-
-def _extract_cifar(tarball, folder):
-    """Unpack ``cifar-10-batches-py/`` into ``folder``, refusing links and paths that escape it."""
-    try:
-        with tarfile.open(tarball, "r:gz") as tar:
-            members = tar.getmembers()
-            for m in members:
-                if (PurePosixPath(m.name).is_absolute() or ".." in PurePosixPath(m.name).parts
-                        or not (m.isfile() or m.isdir())):
-                    raise ValueError(f"{tarball}: refusing to extract {m.name!r} (absolute path, "
-                                     "'..' or a link): not a genuine CIFAR-10 tarball")
-            tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".extract-"))
-            try:  # extract beside the target, then rename: never a half-extracted folder
-                safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-                tar.extractall(tmp, members=members, **safe)
-                if not (tmp / CIFAR10_FOLDER).is_dir():
-                    raise ValueError(f"{tarball} holds no {CIFAR10_FOLDER}/ folder")
-                os.replace(tmp / CIFAR10_FOLDER, folder / CIFAR10_FOLDER)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-    except (tarfile.TarError, EOFError, zlib.error) as err:
-        raise ValueError(f"{tarball}: corrupt tarball ({err}); delete it and fetch it "
-                         "again") from err
-
-
 def _idx_path(folder, stem):
     """``folder/stem.gz``, else the unzipped ``folder/stem``, else None."""
     return next((p for p in (folder / f"{stem}.gz", folder / stem) if p.is_file()), None)
@@ -326,13 +181,13 @@ def fetch(name, data_dir=None, download=True):
             return folder
         tarball = folder / CIFAR10_TARBALL
         if tarball.is_file():
-            _check_cifar_tarball(tarball)
+            _download.check_cifar_tarball(tarball)
         elif download:
             download_file([base + CIFAR10_TARBALL for base in MIRRORS[name]], tarball,
-                          verify=_check_cifar_tarball)
+                          verify=_download.check_cifar_tarball)
         else:
             raise _missing(f"{CIFAR10_FOLDER}/ (or {CIFAR10_TARBALL})", "the tarball", folder)
-        _extract_cifar(tarball, folder)
+        _download.extract_cifar(tarball, folder)
         return folder
     for stem in IDX_FILES["train"] + IDX_FILES["test"]:
         if _idx_path(folder, stem) is None:
@@ -380,6 +235,6 @@ def load(name, split, data_dir=None, download=True):
 
 def mean_image(name, data_dir=None, download=True):
     """The mean "train" image of ``name``, ``(d,)`` float32 in [0, 1]: G's output bias is its
-    logit, so G starts out drawing the average training image (PAPER_FACTS.md, generator)."""
+    logit, so G starts out drawing the average training image (docs/PAPER.md, generator)."""
     x, _ = load(name, "train", data_dir, download)
     return x.mean(axis=0, dtype=np.float64).astype(np.float32)

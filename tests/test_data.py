@@ -19,7 +19,7 @@ import threading
 import numpy as np
 import pytest
 
-from minigan import data
+from minigan import data, datafiles
 
 IDX_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int16): 0x0B, np.dtype(np.int32): 0x0C,
              np.dtype(np.float32): 0x0D}
@@ -277,7 +277,7 @@ def test_the_cifar_tarball_is_checked_and_extracted_in_place(tmp_path, tiny_cifa
     md5 = cifar_tarball(folder / data.CIFAR10_TARBALL, tiny_cifar_members(tmp_path))
     with pytest.raises(ValueError, match="checksum mismatch"):  # the real tarball's MD5
         data.load("cifar10", "test", tmp_path / "data", download=False)
-    monkeypatch.setattr(data, "CIFAR10_MD5", md5)
+    monkeypatch.setattr(datafiles, "CIFAR10_MD5", md5)
     x, _ = data.load("cifar10", "test", tmp_path / "data", download=False)
     assert x.shape == (4, 3072)
     assert sorted(p.name for p in folder.iterdir()) == [data.CIFAR10_FOLDER, data.CIFAR10_TARBALL]
@@ -297,7 +297,7 @@ def test_unsafe_tarball_members_are_refused(tmp_path, monkeypatch, member):
     if member == "absolute":
         member = str(tmp_path / "escaped")
     members[member] = symlink(member, "/etc/passwd") if member == "link" else b"gotcha"
-    monkeypatch.setattr(data, "CIFAR10_MD5", cifar_tarball(folder / data.CIFAR10_TARBALL, members))
+    monkeypatch.setattr(datafiles, "CIFAR10_MD5", cifar_tarball(folder / data.CIFAR10_TARBALL, members))
     with pytest.raises(ValueError, match="refusing to extract"):
         data.fetch("cifar10", tmp_path / "data", download=False)
     assert not (tmp_path / "data" / "escaped").exists() and not (tmp_path / "escaped").exists()
@@ -421,7 +421,7 @@ def test_cifar10_is_downloaded_verified_and_extracted(tmp_path, server, monkeypa
                                                       tiny_cifar_splits):
     root, url = server
     md5 = cifar_tarball(root / data.CIFAR10_TARBALL, tiny_cifar_members(tmp_path))
-    monkeypatch.setattr(data, "CIFAR10_MD5", md5)
+    monkeypatch.setattr(datafiles, "CIFAR10_MD5", md5)
     monkeypatch.setitem(data.MIRRORS, "cifar10", [url])
     x, y = data.load("cifar10", "valid", tmp_path / "data")
     assert x.shape == (4, 3072) and y.shape == (4,)
