@@ -19,6 +19,7 @@ any code while loading; they go through an unpickler that can only rebuild NumPy
 """
 import gzip
 import hashlib
+import io
 import math
 import os
 import pickle
@@ -29,7 +30,7 @@ import numpy as np
 
 from . import download as _download
 from .datafiles import (CIFAR10_BATCHES, CIFAR10_FOLDER, CIFAR10_TARBALL, IDX_FILES, NAMES,
-                        SHA256)
+                        SHA256, DataError, MissingData)
 from .download import MIRRORS, DownloadError, download_file  # noqa: F401  (re-exported)
 
 # name -> (source part, first row, end row), as in the paper's code (docs/PAPER.md).
@@ -45,6 +46,22 @@ SPLITS = {
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+_BAD_IDX = "delete it so minigan downloads it again, or replace it with a good copy"
+_BAD_BATCH = f"delete it and extract {CIFAR10_TARBALL} again"
+
+
+def _read_bytes(path):
+    """The bytes of data file ``path``; a DataError (MissingData if absent) if it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise MissingData(f"{path}: no such file. Copy it there, or point --data-dir / "
+                          "MINIGAN_DATA_DIR at a folder that holds it.") from None
+    except OSError as err:
+        raise DataError(f"{path}: cannot read it ({err.strerror or err}); check that it is a "
+                        "file you may read, or replace it with a good copy.") from None
+
+
 def read_idx(path, sha256=None):
     """Read an IDX file (MNIST's format), gzipped or raw, into an array.
 
@@ -53,37 +70,43 @@ def read_idx(path, sha256=None):
     by the file name. With ``sha256`` (hex digest) the *decompressed* bytes must match it.
 
     Returns an array of shape ``(dim_1, ..., dim_ndim)`` in native byte order (uint8 for MNIST).
-    Raises ValueError naming the file and what is wrong: corrupt gzip, wrong magic, truncated
-    header or data, trailing bytes, checksum mismatch.
+    Raises DataError (a ValueError) naming the file and what is wrong: corrupt gzip, wrong
+    magic, truncated header or data, trailing bytes, checksum mismatch; MissingData (also a
+    FileNotFoundError) if there is no such file.
     """
     path = Path(path)
-    raw = path.read_bytes()
+    raw = _read_bytes(path)
     gzipped = raw[:2] == b"\x1f\x8b"
     if gzipped:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as err:
-            raise ValueError(f"{path}: corrupt gzip ({err}); delete it and fetch it again") from err
+            raise DataError(f"{path}: corrupt gzip ({err}); {_BAD_IDX}") from err
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in _IDX_DTYPES or raw[3] == 0:
         found = raw[:4].hex(" ") or "nothing (empty)"
-        raise ValueError(f"{path}: wrong magic: expected IDX (00 00 <type 08..0e> <ndim>)"
-                         f"{' inside the gzip' if gzipped else ' or gzip (1f 8b)'}, found {found}")
+        raise DataError(f"{path}: wrong magic: expected IDX (00 00 <type 08..0e> <ndim>)"
+                        f"{' inside the gzip' if gzipped else ' or gzip (1f 8b)'}, found {found}; "
+                        f"{_BAD_IDX}")
     ndim, dtype = raw[3], np.dtype(_IDX_DTYPES[raw[2]])
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise ValueError(f"{path}: truncated header: {ndim} dimensions need {header} bytes, "
-                         f"the file holds {len(raw)}")
+        raise DataError(f"{path}: truncated header: {ndim} dimensions need {header} bytes, "
+                        f"the file holds {len(raw)}; {_BAD_IDX}")
     dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, offset=4))
     size = header + math.prod(dims) * dtype.itemsize
     if len(raw) != size:
         problem = "truncated" if len(raw) < size else "wrong length"
-        raise ValueError(f"{path}: {problem}: dimensions {dims} of {dtype.itemsize}-byte values "
-                         f"need {size} bytes, the file holds {len(raw)}")
+        raise DataError(f"{path}: {problem}: dimensions {dims} of {dtype.itemsize}-byte values "
+                        f"need {size} bytes, the file holds {len(raw)}; {_BAD_IDX}")
     actual = hashlib.sha256(raw).hexdigest() if sha256 is not None else None
     if actual is not None and actual != sha256.lower():
         raise _download.mismatch(path, "SHA-256 of the decompressed data", sha256, actual)
     values = np.frombuffer(raw, dtype, offset=header).reshape(dims)
     return values.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
+
+
+class RefusedPickle(DataError, pickle.UnpicklingError):
+    """A pickle that names a global a CIFAR-10 batch never needs: not a genuine batch."""
 
 
 class _CifarUnpickler(pickle.Unpickler):
@@ -104,10 +127,10 @@ class _CifarUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) in self.ALLOWED:
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(
+        raise RefusedPickle(
             f"{self.path}: refused to load global '{module}.{name}': a CIFAR-10 batch holds only "
-            "NumPy arrays, lists and dicts, so this is not a genuine batch (it may be malicious). "
-            f"Delete it and extract {CIFAR10_TARBALL} again.")
+            "NumPy arrays, lists and dicts, so this is not a genuine batch (it may be malicious); "
+            f"{_BAD_BATCH}")
 
 
 def read_cifar_batch(path):
@@ -116,28 +139,35 @@ def read_cifar_batch(path):
     ``x`` is ``(n, 3072)`` uint8, each row 1024 red, 1024 green, 1024 blue values of a 32x32
     image in row-major order; ``labels`` is ``(n,)`` int64 in 0..9. Keys may be bytes
     (``b"data"``, ``b"labels"``, as the original Python 2 pickles) or str. Raises
-    ``pickle.UnpicklingError`` for a pickle that names any global other than NumPy's array
-    rebuilders, and ValueError for anything else that is not a batch.
+    RefusedPickle (a DataError and a ``pickle.UnpicklingError``) for a pickle that names any
+    global other than NumPy's array rebuilders, and DataError for anything else that is not a
+    batch.
     """
     path = Path(path)
-    with open(path, "rb") as f:
-        try:
-            batch = _CifarUnpickler(f, path).load()
-        except (EOFError, ValueError, TypeError) as err:
-            raise ValueError(f"{path}: not a readable CIFAR-10 batch ({err})") from err
+    raw = _read_bytes(path)
+    try:
+        batch = _CifarUnpickler(io.BytesIO(raw), path).load()
+    except RefusedPickle:
+        raise
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            ImportError, IndexError, KeyError) as err:
+        raise DataError(f"{path}: not a readable CIFAR-10 batch ({err}); {_BAD_BATCH}") from err
     if not isinstance(batch, dict):
-        raise ValueError(f"{path}: a CIFAR-10 batch is a dict, found {type(batch).__name__}")
+        raise DataError(f"{path}: a CIFAR-10 batch is a dict, found {type(batch).__name__}; "
+                        f"{_BAD_BATCH}")
     found = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
     if "data" not in found or "labels" not in found:
-        raise ValueError(f"{path}: no 'data' and 'labels' entries (keys: {list(found)})")
+        raise DataError(f"{path}: no 'data' and 'labels' entries (keys: {list(found)}); "
+                        f"{_BAD_BATCH}")
     x, labels = found["data"], np.asarray(found["labels"])
     if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != 3072:
-        raise ValueError(f"{path}: 'data' must be a uint8 array of shape (n, 3072), found "
-                         f"{getattr(x, 'dtype', type(x).__name__)} {getattr(x, 'shape', '')}")
+        raise DataError(f"{path}: 'data' must be a uint8 array of shape (n, 3072), found "
+                        f"{getattr(x, 'dtype', type(x).__name__)} {getattr(x, 'shape', '')}; "
+                        f"{_BAD_BATCH}")
     if (labels.shape != (len(x),) or labels.dtype.kind not in "iu"
             or not np.all((labels >= 0) & (labels < 10))):
-        raise ValueError(f"{path}: 'labels' must be {len(x)} integers in 0..9, found "
-                         f"{labels.dtype} {labels.shape}")
+        raise DataError(f"{path}: 'labels' must be {len(x)} integers in 0..9, found "
+                        f"{labels.dtype} {labels.shape}; {_BAD_BATCH}")
     return x, labels.astype(np.int64)
 
 
@@ -159,7 +189,7 @@ def _idx_path(folder, stem):
 
 
 def _missing(what, where, folder):
-    return FileNotFoundError(
+    return MissingData(
         f"{what} not found in {folder}. Copy {where} into {folder}, or point --data-dir / "
         "MINIGAN_DATA_DIR at a folder that holds it, or allow downloading (download=True).")
 
@@ -168,7 +198,7 @@ def fetch(name, data_dir=None, download=True):
     """Make sure data set ``name``'s files are in ``resolve_dir(data_dir) / name``, downloading
     what is missing (unless ``download=False``); returns that folder."""
     if name not in NAMES:
-        raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(NAMES)}")
+        raise DataError(f"unknown data set {name!r}: choose one of {', '.join(NAMES)}")
     folder = resolve_dir(data_dir) / name
     if name == "cifar10":
         batches = folder / CIFAR10_FOLDER
@@ -176,7 +206,7 @@ def fetch(name, data_dir=None, download=True):
             absent = [b for part in CIFAR10_BATCHES.values() for b in part
                       if not (batches / b).is_file()]
             if absent:
-                raise FileNotFoundError(f"{batches} lacks {', '.join(absent)}: remove that folder "
+                raise MissingData(f"{batches} lacks {', '.join(absent)}: remove that folder "
                                         f"so minigan extracts {CIFAR10_TARBALL} again")
             return folder
         tarball = folder / CIFAR10_TARBALL
@@ -206,8 +236,8 @@ def _read_part(name, folder, part):
     images, labels = (read_idx(_idx_path(folder, stem), SHA256.get(f"{name}/{stem}"))
                       for stem in IDX_FILES[part])
     if images.dtype != np.uint8 or images.ndim != 3 or labels.shape != (len(images),):
-        raise ValueError(f"{folder}: {part} images {images.dtype} {images.shape} and labels "
-                         f"{labels.shape} do not form an MNIST-style data set")
+        raise DataError(f"{folder}: {part} images {images.dtype} {images.shape} and labels "
+                        f"{labels.shape} do not form an MNIST-style data set; {_BAD_IDX}")
     return images.reshape(len(images), -1), labels.astype(np.int64)
 
 
@@ -221,13 +251,13 @@ def load(name, split, data_dir=None, download=True):
     ``download=False``.
     """
     if name in SPLITS and split not in SPLITS[name]:
-        raise ValueError(f"unknown split {split!r}: choose one of {', '.join(SPLITS[name])}")
+        raise DataError(f"unknown split {split!r}: choose one of {', '.join(SPLITS[name])}")
     folder = fetch(name, data_dir, download)
     part, start, stop = SPLITS[name][split]
     images, labels = _read_part(name, folder, part)
     if len(images) < stop:
-        raise ValueError(f"{name} in {folder}: the {part} data holds {len(images)} images, but "
-                         f"split {split!r} is rows {start}:{stop}; the files are incomplete")
+        raise DataError(f"{name} in {folder}: the {part} data holds {len(images)} images, but "
+                        f"split {split!r} is rows {start}:{stop}; the files are incomplete")
     x = images[start:stop].astype(np.float32)
     x /= 255
     return x, labels[start:stop]

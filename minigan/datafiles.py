@@ -33,3 +33,12 @@ CIFAR10_TARBALL = "cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"  # of the tarball, as published with it
 CIFAR10_FOLDER = "cifar-10-batches-py"
 CIFAR10_BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
+
+
+class DataError(ValueError):
+    """A data file or folder that is missing, corrupt or not what it should be, or a split that
+    does not exist. The message is whole on its own: the file, what is wrong, what to do."""
+
+
+class MissingData(DataError, FileNotFoundError):
+    """Data files that are not there (and were not, or could not be, downloaded)."""

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from tqdm import tqdm
 
 from . import datafiles
-from .datafiles import CIFAR10_FOLDER
+from .datafiles import CIFAR10_FOLDER, DataError
 
 # Base URLs tried in order; change them (or point tests at a local server) by editing this dict.
 MIRRORS = {
@@ -28,13 +28,13 @@ MIRRORS = {
 }
 
 
-class DownloadError(RuntimeError):
+class DownloadError(DataError):
     """No mirror delivered a file that passed its check (offline, mirror down, or bad file)."""
 
 
 def mismatch(path, algorithm, expected, actual):
     """The error for a file whose checksum is not the published one."""
-    return ValueError(
+    return DataError(
         f"{path}: checksum mismatch ({algorithm}): expected {expected}, got {actual}. The file is "
         "corrupt or not the canonical data set: delete it so minigan downloads it again, or "
         "replace it with a good copy.")
@@ -94,8 +94,8 @@ def download_file(urls, dest, verify=None, timeout=60):
             "nothing was saved." if bad_file else
             "No mirror could be reached: are you offline, or behind a proxy or firewall?")
     raise DownloadError(
-        f"could not download {dest.name}:\n  " + "\n  ".join(failures or ["(no mirrors given)"])
-        + f"\n{what} Retry when online, or get {dest.name} another way and copy it to {dest} "
+        f"could not download {dest.name} (" + "; ".join(failures or ["no mirrors given"])
+        + f"). {what} Retry when online, or get {dest.name} another way and copy it to {dest} "
         f"(or point --data-dir / MINIGAN_DATA_DIR at a folder holding "
         f"{dest.parent.name}/{dest.name}). Mirrors are listed in minigan.download.MIRRORS.")
 
@@ -109,7 +109,7 @@ def _md5(path):
 
 
 def check_cifar_tarball(path):
-    """Raise ValueError unless ``path`` has the published MD5 of ``cifar-10-python.tar.gz``."""
+    """Raise DataError unless ``path`` has the published MD5 of ``cifar-10-python.tar.gz``."""
     actual = _md5(path)
     if actual != datafiles.CIFAR10_MD5:
         raise mismatch(path, "MD5", datafiles.CIFAR10_MD5, actual)
@@ -124,17 +124,17 @@ def extract_cifar(tarball, folder):
             for m in members:
                 if (PurePosixPath(m.name).is_absolute() or ".." in PurePosixPath(m.name).parts
                         or not (m.isfile() or m.isdir())):
-                    raise ValueError(f"{tarball}: refusing to extract {m.name!r} (absolute path, "
-                                     "'..' or a link): not a genuine CIFAR-10 tarball")
+                    raise DataError(f"{tarball}: refusing to extract {m.name!r} (absolute path, "
+                                    "'..' or a link): not a genuine CIFAR-10 tarball")
             tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".extract-"))
             try:  # extract beside the target, then rename: never a half-extracted folder
                 safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
                 tar.extractall(tmp, members=members, **safe)
                 if not (tmp / CIFAR10_FOLDER).is_dir():
-                    raise ValueError(f"{tarball} holds no {CIFAR10_FOLDER}/ folder")
+                    raise DataError(f"{tarball} holds no {CIFAR10_FOLDER}/ folder")
                 os.replace(tmp / CIFAR10_FOLDER, folder / CIFAR10_FOLDER)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     except (tarfile.TarError, EOFError, zlib.error) as err:
-        raise ValueError(f"{tarball}: corrupt tarball ({err}); delete it and fetch it "
-                         "again") from err
+        raise DataError(f"{tarball}: corrupt tarball ({err}); delete it and fetch it "
+                        "again") from err

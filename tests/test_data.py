@@ -108,9 +108,10 @@ def test_read_idx_names_the_file_and_the_problem(tmp_path, case):
     content, problem = CORRUPT[case]
     path = tmp_path / "train-images-idx3-ubyte.gz"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match=problem) as err:
+    with pytest.raises(data.DataError, match=problem) as err:
         data.read_idx(path)
-    assert str(path) in str(err.value)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+    assert "delete it" in str(err.value)  # and says what to do about it
 
 
 def test_read_idx_checks_sha256_of_the_decompressed_bytes(tmp_path):
@@ -122,6 +123,24 @@ def test_read_idx_checks_sha256_of_the_decompressed_bytes(tmp_path):
     with pytest.raises(ValueError, match="checksum mismatch") as err:
         data.read_idx(path, sha256=wrong)
     assert str(path) in str(err.value) and wrong in str(err.value) and right in str(err.value)
+
+
+def test_a_missing_file_is_a_data_error_and_a_file_not_found_error(tmp_path):
+    with pytest.raises(data.MissingData, match="no such file") as err:
+        data.read_idx(tmp_path / "t10k-images-idx3-ubyte.gz")
+    assert isinstance(err.value, data.DataError) and isinstance(err.value, FileNotFoundError)
+    with pytest.raises(data.DataError, match="cannot read"):  # a folder where a file should be
+        data.read_cifar_batch(tmp_path)
+
+
+def test_one_error_class_covers_every_data_problem():
+    """The command lines catch ``data.DataError`` alone, and still keep the older contracts."""
+    assert issubclass(data.DataError, ValueError)
+    assert issubclass(data.MissingData, data.DataError) and issubclass(data.MissingData,
+                                                                      FileNotFoundError)
+    assert issubclass(data.DownloadError, data.DataError)
+    assert issubclass(data.RefusedPickle, data.DataError) and issubclass(data.RefusedPickle,
+                                                                        pickle.UnpicklingError)
 
 
 # ---------------------------------------------------------------- CIFAR-10 python batches
@@ -223,7 +242,7 @@ def test_a_malicious_cifar_pickle_is_refused_and_never_runs(tmp_path, kind, refu
     marker = tmp_path / "pwned"
     path = tmp_path / "data_batch_1"
     path.write_bytes(pickle.dumps(evil_batch(kind, marker)))
-    with pytest.raises(pickle.UnpicklingError, match=f"refused to load global .*{refused}"):
+    with pytest.raises(data.RefusedPickle, match=f"refused to load global .*{refused}"):
         data.read_cifar_batch(path)
     assert not marker.exists()
 
@@ -248,7 +267,7 @@ def test_load_refuses_a_malicious_batch_among_good_ones(tmp_path, tiny_cifar_spl
 def test_a_batch_without_data_is_a_clear_error(tmp_path):
     path = tmp_path / "test_batch"
     path.write_bytes(pickle.dumps({b"labels": [1, 2]}))
-    with pytest.raises(ValueError, match="no 'data' and 'labels'"):
+    with pytest.raises(data.DataError, match="no 'data' and 'labels'"):
         data.read_cifar_batch(path)
 
 
@@ -401,9 +420,11 @@ def test_a_download_with_a_bad_checksum_leaves_no_file_behind(tmp_path, server, 
 
 
 def test_an_unreachable_mirror_says_offline_and_what_to_do(tmp_path):
+    (tmp_path / "data").mkdir()
     with pytest.raises(data.DownloadError, match="offline") as err:
         data.fetch("mnist", tmp_path / "data")
     assert "MINIGAN_DATA_DIR" in str(err.value) and "127.0.0.1" in str(err.value)
+    assert "\n" not in str(err.value)  # a command line prints it as one line
     assert list((tmp_path / "data" / "mnist").iterdir()) == []
 
 
