@@ -188,43 +188,81 @@ def _idx_path(folder, stem):
     return next((p for p in (folder / f"{stem}.gz", folder / stem) if p.is_file()), None)
 
 
-def _missing(what, where, folder):
-    return MissingData(
-        f"{what} not found in {folder}. Copy {where} into {folder}, or point --data-dir / "
-        "MINIGAN_DATA_DIR at a folder that holds it, or allow downloading (download=True).")
+def _data_folder(name, data_dir):
+    """``resolve_dir(data_dir) / name``, after checking the folders on the way: a folder the user
+    named (``data_dir`` or ``$MINIGAN_DATA_DIR``) must exist, since a typo would otherwise
+    grow a new folder tree; only the default cache folder is created (by a download)."""
+    root = resolve_dir(data_dir)
+    for path in (root, root / name):
+        if path.exists() and not path.is_dir():
+            raise DataError(f"{path} is not a folder but a file: point --data-dir / "
+                            f"MINIGAN_DATA_DIR at the folder that holds {name}/, or move that "
+                            "file out of the way.")
+    if (data_dir or os.environ.get("MINIGAN_DATA_DIR")) and not root.is_dir():
+        raise MissingData(f"no such folder {root}: check --data-dir / MINIGAN_DATA_DIR (a typo?), "
+                          f"or create that folder first if {name} should be downloaded into it.")
+    return root / name
 
 
-def fetch(name, data_dir=None, download=True):
-    """Make sure data set ``name``'s files are in ``resolve_dir(data_dir) / name``, downloading
-    what is missing (unless ``download=False``); returns that folder."""
+def _still_missing(err, folder, files):
+    """``err`` (a DownloadError for one file) plus every file of the part that is not there."""
+    return DownloadError(f"{err} Still missing from {folder}: {', '.join(files)}.")
+
+
+def fetch(name, data_dir=None, download=True, part=None):
+    """Make sure the files of ``part`` ("train" or "test"; None: both) of data set ``name`` are
+    in ``resolve_dir(data_dir) / name``, downloading what is missing unless ``download=False``;
+    returns that folder (a ``Path``).
+
+    Raises MissingData naming every missing file of the part (and where to put them), or,
+    when a download fails, DownloadError naming every file still missing. A ``data_dir`` that
+    does not exist is an error, never created.
+    """
     if name not in NAMES:
         raise DataError(f"unknown data set {name!r}: choose one of {', '.join(NAMES)}")
-    folder = resolve_dir(data_dir) / name
+    if part not in (None, "train", "test"):
+        raise DataError(f"unknown part {part!r}: choose 'train', 'test' or None (both)")
+    parts = ["train", "test"] if part is None else [part]
+    folder = _data_folder(name, data_dir)
+    cure = (f"point --data-dir / MINIGAN_DATA_DIR at a folder whose {name}/ holds them, or allow "
+            "downloading (download=True)")
     if name == "cifar10":
         batches = folder / CIFAR10_FOLDER
+        needed = [b for p in parts for b in CIFAR10_BATCHES[p]]
         if batches.is_dir():
-            absent = [b for part in CIFAR10_BATCHES.values() for b in part
-                      if not (batches / b).is_file()]
+            absent = [b for b in needed if not (batches / b).is_file()]
             if absent:
-                raise MissingData(f"{batches} lacks {', '.join(absent)}: remove that folder "
-                                        f"so minigan extracts {CIFAR10_TARBALL} again")
+                raise MissingData(f"{batches} lacks {', '.join(absent)}: remove that folder so "
+                                  f"minigan extracts {CIFAR10_TARBALL} again.")
             return folder
         tarball = folder / CIFAR10_TARBALL
         if tarball.is_file():
             _download.check_cifar_tarball(tarball)
-        elif download:
-            download_file([base + CIFAR10_TARBALL for base in MIRRORS[name]], tarball,
-                          verify=_download.check_cifar_tarball)
+        elif not download:
+            raise MissingData(f"{folder} lacks {CIFAR10_FOLDER}/ with {', '.join(needed)}, and "
+                              f"{CIFAR10_TARBALL} to extract them from: copy the tarball into "
+                              f"{folder}, or {cure}.")
         else:
-            raise _missing(f"{CIFAR10_FOLDER}/ (or {CIFAR10_TARBALL})", "the tarball", folder)
+            try:
+                download_file([base + CIFAR10_TARBALL for base in MIRRORS[name]], tarball,
+                              verify=_download.check_cifar_tarball)
+            except DownloadError as err:
+                raise _still_missing(err, folder, [CIFAR10_TARBALL] + [
+                    f"{CIFAR10_FOLDER}/{b}" for b in needed]) from None
         _download.extract_cifar(tarball, folder)
         return folder
-    for stem in IDX_FILES["train"] + IDX_FILES["test"]:
-        if _idx_path(folder, stem) is None:
-            if not download:
-                raise _missing(f"{stem}.gz", f"the four {name} *-ubyte.gz files", folder)
-            download_file([base + f"{stem}.gz" for base in MIRRORS[name]], folder / f"{stem}.gz",
-                          verify=lambda tmp, key=f"{name}/{stem}": read_idx(tmp, SHA256.get(key)))
+    missing = [f"{stem}.gz" for p in parts for stem in IDX_FILES[p]
+               if _idx_path(folder, stem) is None]
+    if missing and not download:
+        raise MissingData(f"{folder} lacks {', '.join(missing)}: copy them into {folder}, or "
+                          f"{cure}.")
+    for i, file in enumerate(missing):
+        key = f"{name}/{file.removesuffix('.gz')}"
+        try:
+            download_file([base + file for base in MIRRORS[name]], folder / file,
+                          verify=lambda tmp, key=key: read_idx(tmp, SHA256.get(key)))
+        except DownloadError as err:
+            raise _still_missing(err, folder, missing[i:]) from None
     return folder
 
 
@@ -247,13 +285,16 @@ def load(name, split, data_dir=None, download=True):
 
     Returns ``x`` ``(n, d)`` float32 in [0, 1] (uint8 / 255; d = 784, or 3072 for CIFAR-10 with
     each row 1024 red, 1024 green, 1024 blue values) and ``y`` ``(n,)`` int64 labels in 0..9.
-    Files come from ``resolve_dir(data_dir) / name``; missing ones are downloaded unless
-    ``download=False``.
+    Only the files of the split's part are needed ("train" and "valid" the training files,
+    "test" the test files); they come from ``resolve_dir(data_dir) / name``, and missing ones
+    are downloaded unless ``download=False`` (see :func:`fetch`).
     """
-    if name in SPLITS and split not in SPLITS[name]:
+    if name not in SPLITS:
+        raise DataError(f"unknown data set {name!r}: choose one of {', '.join(SPLITS)}")
+    if split not in SPLITS[name]:
         raise DataError(f"unknown split {split!r}: choose one of {', '.join(SPLITS[name])}")
-    folder = fetch(name, data_dir, download)
     part, start, stop = SPLITS[name][split]
+    folder = fetch(name, data_dir, download, part)
     images, labels = _read_part(name, folder, part)
     if len(images) < stop:
         raise DataError(f"{name} in {folder}: the {part} data holds {len(images)} images, but "
