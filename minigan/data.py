@@ -9,13 +9,19 @@ Table 1 about 3 nats for free), not binarised, not centred.
 
 Where the files live, first that applies: the ``data_dir`` argument (the CLI's ``--data-dir``),
 ``$MINIGAN_DATA_DIR``, ``$XDG_CACHE_HOME/minigan``, ``~/.cache/minigan``; the files inside it
-are listed in :mod:`minigan.datafiles`.
+are listed in :mod:`minigan.datafiles`. A folder you name must exist; only the default cache
+folder is created. A split needs only the files of its part ("train"/"valid": the training
+files, "test": the test files).
 
 Missing files are downloaded (:mod:`minigan.download`), checked, and only then moved into
-place. Whatever
-is read is checked too: IDX headers and lengths, the SHA-256 of MNIST's and Fashion-MNIST's
+place. Whatever is read is checked too: IDX headers and lengths, the SHA-256 of MNIST's and Fashion-MNIST's
 contents, the MD5 of the CIFAR-10 tarball. CIFAR-10's batches are pickles, and a pickle can run
 any code while loading; they go through an unpickler that can only rebuild NumPy arrays.
+
+Every problem with the data (a missing, corrupt or foreign file, a wrong folder, an unknown
+split) raises :class:`DataError`, a ValueError whose message names the file, what is wrong,
+and what to do; :class:`MissingData` (also a FileNotFoundError), :class:`DownloadError` and
+:class:`RefusedPickle` (also a ``pickle.UnpicklingError``) are its kinds.
 """
 import gzip
 import hashlib
@@ -45,7 +51,7 @@ SPLITS = {
 
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
-
+# What to do about a bad file, the end of each message that names one.
 _BAD_IDX = "delete it so minigan downloads it again, or replace it with a good copy"
 _BAD_BATCH = f"delete it and extract {CIFAR10_TARBALL} again"
 
