@@ -5,25 +5,23 @@
 The full protocol at the paper's size: N = 10,000 kernel centres, sigma chosen from the
 10-value grid on 1,000 validation images, then all 10,000 test images scored; d = 784.
 With real MNIST ($MINIGAN_DATA_DIR, else ../shared/data) the centres are 10,000 *training*
-images, which is the reference in ../shared/PAPER_FACTS.md: about 241.2 +- 2.1 nats at
+images, which is the reference in docs/PAPER.md: about 241.2 +- 2.1 nats at
 sigma = 0.167. Without MNIST, uniform random pixels stand in (timing only).
 ``--check`` also recomputes the test pass in float64 and reports how far float32 moved it.
 Prints, and writes to benchmarks/parzen_result.txt.
 """
 import argparse
 import datetime
-import gzip
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from minigan import data, parzen  # installed with pip install -e .
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from minigan import parzen  # noqa: E402
 
 
 def find_data_dir():
@@ -34,24 +32,10 @@ def find_data_dir():
 
 
 def load_mnist(data_dir):
-    """(samples, valid, test): train[0:10000], train[50000:60000], t10k; float32 in [0, 1].
-
-    Through minigan.data if it is there, else straight from the IDX files."""
-    try:
-        from minigan import data
-        train, valid, test = (data.load("mnist", split, data_dir, download=False)[0]
-                              for split in ("train", "valid", "test"))
-        return train[:10_000], valid, test, "minigan.data"
-    except ImportError:
-        pass
-
-    def read(name):
-        with gzip.open(Path(data_dir) / "mnist" / f"{name}-images-idx3-ubyte.gz") as f:
-            raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
-        return (raw.reshape(-1, 784) / np.float32(255)).astype(np.float32)
-
-    train = read("train")
-    return train[:10_000], train[50_000:60_000], read("t10k"), "IDX reader"
+    """(samples, valid, test): train[0:10000], train[50000:60000], t10k; float32 in [0, 1]."""
+    train, valid, test = (data.load("mnist", split, data_dir, download=False)[0]
+                          for split in ("train", "valid", "test"))
+    return train[:10_000], valid, test
 
 
 def blas_name():
@@ -77,8 +61,8 @@ def main():
     t0 = time.perf_counter()
     data_dir = find_data_dir()
     if data_dir is not None:
-        samples, valid, test, how = load_mnist(data_dir)
-        what = f"real MNIST from {data_dir} ({how}): samples = train[0:10000], " \
+        samples, valid, test = load_mnist(data_dir)
+        what = f"real MNIST from {data_dir}: samples = train[0:10000], " \
                "valid = train[50000:51000], test = t10k (10000)"
     else:
         rng = np.random.default_rng(0)
@@ -114,7 +98,7 @@ def main():
     say(f"TOTAL     {total:.2f} s  (target <= 10 s: {'met' if total <= 10 else 'MISSED'})")
     say("scores    " + "  ".join(f"{s:.3f}:{v:.1f}" for s, v in zip(parzen.SIGMAS, scores)))
     say(f"RESULT    {mean:.1f} +- {se:.1f} nats at sigma = {sigma:.3f}"
-        + ("   (PAPER_FACTS reference: 241.2 +- 2.1 at sigma = 0.167)" if data_dir else ""))
+        + ("   (docs/PAPER.md reference: 241.2 +- 2.1 at sigma = 0.167)" if data_dir else ""))
 
     t0 = time.perf_counter()
     result = parzen.evaluate(samples, valid, test)

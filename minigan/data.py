@@ -8,47 +8,38 @@ test images; for CIFAR-10 "train" = train[0:40000], "valid" = train[40000:50000]
 Table 1 about 3 nats for free), not binarised, not centred.
 
 Where the files live, first that applies: the ``data_dir`` argument (the CLI's ``--data-dir``),
-``$MINIGAN_DATA_DIR``, ``$XDG_CACHE_HOME/minigan``, ``~/.cache/minigan``. Inside it::
+``$MINIGAN_DATA_DIR``, ``$XDG_CACHE_HOME/minigan``, ``~/.cache/minigan``; the files inside it
+are listed in :mod:`minigan.datafiles`. A folder you name must exist; only the default cache
+folder is created. A split needs only the files of its part ("train"/"valid": the training
+files, "test": the test files).
 
-    mnist/          train-images-idx3-ubyte.gz  train-labels-idx1-ubyte.gz
-                    t10k-images-idx3-ubyte.gz   t10k-labels-idx1-ubyte.gz
-    fashion-mnist/  the same four names
-    cifar10/        cifar-10-batches-py/data_batch_1 ... data_batch_5, test_batch
-                    (or cifar-10-python.tar.gz, extracted there on first use)
-
-Missing files are downloaded from ``MIRRORS``, checked, and only then moved into place. Whatever
-is read is checked too: IDX headers and lengths, the SHA-256 of MNIST's and Fashion-MNIST's
+Missing files are downloaded (:mod:`minigan.download`), checked, and only then moved into
+place. Whatever is read is checked too: IDX headers and lengths, the SHA-256 of MNIST's and Fashion-MNIST's
 contents, the MD5 of the CIFAR-10 tarball. CIFAR-10's batches are pickles, and a pickle can run
 any code while loading; they go through an unpickler that can only rebuild NumPy arrays.
+
+Every problem with the data (a missing, corrupt or foreign file, a wrong folder, an unknown
+split) raises :class:`DataError`, a ValueError whose message names the file, what is wrong,
+and what to do; :class:`MissingData` (also a FileNotFoundError), :class:`DownloadError` and
+:class:`RefusedPickle` (also a ``pickle.UnpicklingError``) are its kinds.
 """
 import gzip
 import hashlib
-import http.client
+import io
 import math
 import os
 import pickle
-import shutil
-import tarfile
-import tempfile
-import urllib.error
-import urllib.request
 import zlib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
-NAMES = ("mnist", "fashion-mnist", "cifar10")
+from . import download as _download
+from .datafiles import (CIFAR10_BATCHES, CIFAR10_FOLDER, CIFAR10_TARBALL, IDX_FILES, NAMES,
+                        SHA256, DataError, MissingData)
+from .download import MIRRORS, DownloadError, download_file  # noqa: F401  (re-exported)
 
-# Base URLs tried in order; change them (or point tests at a local server) by editing this dict.
-MIRRORS = {
-    "mnist": ["https://ossci-datasets.s3.amazonaws.com/mnist/",
-              "https://storage.googleapis.com/cvdf-datasets/mnist/"],
-    "fashion-mnist": ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
-    "cifar10": ["https://www.cs.toronto.edu/~kriz/"],
-}
-
-# name -> (source part, first row, end row), as in the paper's code (PAPER_FACTS.md).
+# name -> (source part, first row, end row), as in the paper's code (docs/PAPER.md).
 SPLITS = {
     "mnist": {"train": ("train", 0, 50000), "valid": ("train", 50000, 60000),
               "test": ("test", 0, 10000)},
@@ -58,42 +49,23 @@ SPLITS = {
                 "test": ("test", 0, 10000)},
 }
 
-IDX_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-             "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-
-# SHA-256 of the *decompressed* IDX bytes: the same whatever gzip framing a mirror serves.
-SHA256 = {
-    "mnist/train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    "mnist/train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    "mnist/t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    "mnist/t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    "fashion-mnist/train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "fashion-mnist/train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "fashion-mnist/t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "fashion-mnist/t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-}
-
-CIFAR10_TARBALL = "cifar-10-python.tar.gz"
-CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
-CIFAR10_FOLDER = "cifar-10-batches-py"
-CIFAR10_BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
-
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
-
-class DataError(ValueError):
-    """A data file that is missing, corrupt or not what it should be (placeholder; see branch data-split)."""
-
-
-class DownloadError(RuntimeError):
-    """No mirror delivered a file that passed its check (offline, mirror down, or bad file)."""
+# What to do about a bad file, the end of each message that names one.
+_BAD_IDX = "delete it so minigan downloads it again, or replace it with a good copy"
+_BAD_BATCH = f"delete it and extract {CIFAR10_TARBALL} again"
 
 
-def _mismatch(path, algorithm, expected, actual):
-    return ValueError(
-        f"{path}: checksum mismatch ({algorithm}): expected {expected}, got {actual}. The file is "
-        "corrupt or not the canonical data set: delete it so minigan downloads it again, or "
-        "replace it with a good copy.")
+def _read_bytes(path):
+    """The bytes of data file ``path``; a DataError (MissingData if absent) if it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise MissingData(f"{path}: no such file. Copy it there, or point --data-dir / "
+                          "MINIGAN_DATA_DIR at a folder that holds it.") from None
+    except OSError as err:
+        raise DataError(f"{path}: cannot read it ({err.strerror or err}); check that it is a "
+                        "file you may read, or replace it with a good copy.") from None
 
 
 def read_idx(path, sha256=None):
@@ -104,37 +76,43 @@ def read_idx(path, sha256=None):
     by the file name. With ``sha256`` (hex digest) the *decompressed* bytes must match it.
 
     Returns an array of shape ``(dim_1, ..., dim_ndim)`` in native byte order (uint8 for MNIST).
-    Raises ValueError naming the file and what is wrong: corrupt gzip, wrong magic, truncated
-    header or data, trailing bytes, checksum mismatch.
+    Raises DataError (a ValueError) naming the file and what is wrong: corrupt gzip, wrong
+    magic, truncated header or data, trailing bytes, checksum mismatch; MissingData (also a
+    FileNotFoundError) if there is no such file.
     """
     path = Path(path)
-    raw = path.read_bytes()
+    raw = _read_bytes(path)
     gzipped = raw[:2] == b"\x1f\x8b"
     if gzipped:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as err:
-            raise ValueError(f"{path}: corrupt gzip ({err}); delete it and fetch it again") from err
+            raise DataError(f"{path}: corrupt gzip ({err}); {_BAD_IDX}") from err
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in _IDX_DTYPES or raw[3] == 0:
         found = raw[:4].hex(" ") or "nothing (empty)"
-        raise ValueError(f"{path}: wrong magic: expected IDX (00 00 <type 08..0e> <ndim>)"
-                         f"{' inside the gzip' if gzipped else ' or gzip (1f 8b)'}, found {found}")
+        raise DataError(f"{path}: wrong magic: expected IDX (00 00 <type 08..0e> <ndim>)"
+                        f"{' inside the gzip' if gzipped else ' or gzip (1f 8b)'}, found {found}; "
+                        f"{_BAD_IDX}")
     ndim, dtype = raw[3], np.dtype(_IDX_DTYPES[raw[2]])
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise ValueError(f"{path}: truncated header: {ndim} dimensions need {header} bytes, "
-                         f"the file holds {len(raw)}")
+        raise DataError(f"{path}: truncated header: {ndim} dimensions need {header} bytes, "
+                        f"the file holds {len(raw)}; {_BAD_IDX}")
     dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, offset=4))
     size = header + math.prod(dims) * dtype.itemsize
     if len(raw) != size:
         problem = "truncated" if len(raw) < size else "wrong length"
-        raise ValueError(f"{path}: {problem}: dimensions {dims} of {dtype.itemsize}-byte values "
-                         f"need {size} bytes, the file holds {len(raw)}")
+        raise DataError(f"{path}: {problem}: dimensions {dims} of {dtype.itemsize}-byte values "
+                        f"need {size} bytes, the file holds {len(raw)}; {_BAD_IDX}")
     actual = hashlib.sha256(raw).hexdigest() if sha256 is not None else None
     if actual is not None and actual != sha256.lower():
-        raise _mismatch(path, "SHA-256 of the decompressed data", sha256, actual)
+        raise _download.mismatch(path, "SHA-256 of the decompressed data", sha256, actual)
     values = np.frombuffer(raw, dtype, offset=header).reshape(dims)
     return values.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
+
+
+class RefusedPickle(DataError, pickle.UnpicklingError):
+    """A pickle that names a global a CIFAR-10 batch never needs: not a genuine batch."""
 
 
 class _CifarUnpickler(pickle.Unpickler):
@@ -155,10 +133,10 @@ class _CifarUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) in self.ALLOWED:
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(
+        raise RefusedPickle(
             f"{self.path}: refused to load global '{module}.{name}': a CIFAR-10 batch holds only "
-            "NumPy arrays, lists and dicts, so this is not a genuine batch (it may be malicious). "
-            f"Delete it and extract {CIFAR10_TARBALL} again.")
+            "NumPy arrays, lists and dicts, so this is not a genuine batch (it may be malicious); "
+            f"{_BAD_BATCH}")
 
 
 def read_cifar_batch(path):
@@ -167,28 +145,35 @@ def read_cifar_batch(path):
     ``x`` is ``(n, 3072)`` uint8, each row 1024 red, 1024 green, 1024 blue values of a 32x32
     image in row-major order; ``labels`` is ``(n,)`` int64 in 0..9. Keys may be bytes
     (``b"data"``, ``b"labels"``, as the original Python 2 pickles) or str. Raises
-    ``pickle.UnpicklingError`` for a pickle that names any global other than NumPy's array
-    rebuilders, and ValueError for anything else that is not a batch.
+    RefusedPickle (a DataError and a ``pickle.UnpicklingError``) for a pickle that names any
+    global other than NumPy's array rebuilders, and DataError for anything else that is not a
+    batch.
     """
     path = Path(path)
-    with open(path, "rb") as f:
-        try:
-            batch = _CifarUnpickler(f, path).load()
-        except (EOFError, ValueError, TypeError) as err:
-            raise ValueError(f"{path}: not a readable CIFAR-10 batch ({err})") from err
+    raw = _read_bytes(path)
+    try:
+        batch = _CifarUnpickler(io.BytesIO(raw), path).load()
+    except RefusedPickle:
+        raise
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            ImportError, IndexError, KeyError) as err:
+        raise DataError(f"{path}: not a readable CIFAR-10 batch ({err}); {_BAD_BATCH}") from err
     if not isinstance(batch, dict):
-        raise ValueError(f"{path}: a CIFAR-10 batch is a dict, found {type(batch).__name__}")
+        raise DataError(f"{path}: a CIFAR-10 batch is a dict, found {type(batch).__name__}; "
+                        f"{_BAD_BATCH}")
     found = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
     if "data" not in found or "labels" not in found:
-        raise ValueError(f"{path}: no 'data' and 'labels' entries (keys: {list(found)})")
+        raise DataError(f"{path}: no 'data' and 'labels' entries (keys: {list(found)}); "
+                        f"{_BAD_BATCH}")
     x, labels = found["data"], np.asarray(found["labels"])
     if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != 3072:
-        raise ValueError(f"{path}: 'data' must be a uint8 array of shape (n, 3072), found "
-                         f"{getattr(x, 'dtype', type(x).__name__)} {getattr(x, 'shape', '')}")
+        raise DataError(f"{path}: 'data' must be a uint8 array of shape (n, 3072), found "
+                        f"{getattr(x, 'dtype', type(x).__name__)} {getattr(x, 'shape', '')}; "
+                        f"{_BAD_BATCH}")
     if (labels.shape != (len(x),) or labels.dtype.kind not in "iu"
             or not np.all((labels >= 0) & (labels < 10))):
-        raise ValueError(f"{path}: 'labels' must be {len(x)} integers in 0..9, found "
-                         f"{labels.dtype} {labels.shape}")
+        raise DataError(f"{path}: 'labels' must be {len(x)} integers in 0..9, found "
+                        f"{labels.dtype} {labels.shape}; {_BAD_BATCH}")
     return x, labels.astype(np.int64)
 
 
@@ -204,146 +189,86 @@ def resolve_dir(data_dir=None):
     return (Path(cache) if os.path.isabs(cache) else Path.home() / ".cache") / "minigan"
 
 
-def _reason(err):
-    if isinstance(err, urllib.error.HTTPError):
-        return f"HTTP {err.code} {err.reason}"
-    if isinstance(err, urllib.error.URLError):
-        return f"unreachable ({err.reason})"
-    return f"{type(err).__name__}: {err}"
-
-
-def _copy_url(url, f, label, timeout):
-    request = urllib.request.Request(url, headers={"User-Agent": "minigan"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        total, got = response.length, 0  # length: None when the server sends no Content-Length
-        with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=label) as bar:
-            while chunk := response.read(1 << 20):
-                f.write(chunk)
-                got += len(chunk)
-                bar.update(len(chunk))
-    if total is not None and got != total:
-        raise ConnectionError(f"connection closed after {got} of {total} bytes")
-
-
-def download_file(urls, dest, verify=None, timeout=60):
-    """Download the first of ``urls`` that works to ``dest``, atomically; returns ``dest``.
-
-    Each try writes a hidden temporary file in ``dest``'s folder, runs ``verify(temp_path)``
-    (which raises ValueError on a bad file), and only then renames it onto ``dest`` with
-    ``os.replace`` (atomic within one folder). A failed or interrupted try removes its temporary
-    file, so ``dest`` is either absent or complete and checked. Raises DownloadError listing
-    every URL tried, why it failed, and what to do instead.
-    """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    failures, bad_file = [], False
-    for url in urls:
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                _copy_url(url, f, dest.name, timeout)
-            if verify is not None:
-                verify(tmp)
-            os.replace(tmp, dest)
-            return dest
-        except ValueError as err:
-            bad_file = True
-            failures.append(f"{url}: downloaded, but the file failed its check: {err}")
-        except (OSError, http.client.HTTPException) as err:  # URLError, timeouts, resets
-            failures.append(f"{url}: {_reason(err)}")
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-    what = ("A mirror served a file that failed its checksum (corrupt, or changed upstream); "
-            "nothing was saved." if bad_file else
-            "No mirror could be reached: are you offline, or behind a proxy or firewall?")
-    raise DownloadError(
-        f"could not download {dest.name}:\n  " + "\n  ".join(failures or ["(no mirrors given)"])
-        + f"\n{what} Retry when online, or get {dest.name} another way and copy it to {dest} "
-        f"(or point --data-dir / MINIGAN_DATA_DIR at a folder holding "
-        f"{dest.parent.name}/{dest.name}). Mirrors are listed in minigan.data.MIRRORS.")
-
-
-def _md5(path):
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _check_cifar_tarball(path):
-    actual = _md5(path)
-    if actual != CIFAR10_MD5:
-        raise _mismatch(path, "MD5", CIFAR10_MD5, actual)
-
-
-def _extract_cifar(tarball, folder):
-    """Unpack ``cifar-10-batches-py/`` into ``folder``, refusing links and paths that escape it."""
-    try:
-        with tarfile.open(tarball, "r:gz") as tar:
-            members = tar.getmembers()
-            for m in members:
-                if (PurePosixPath(m.name).is_absolute() or ".." in PurePosixPath(m.name).parts
-                        or not (m.isfile() or m.isdir())):
-                    raise ValueError(f"{tarball}: refusing to extract {m.name!r} (absolute path, "
-                                     "'..' or a link): not a genuine CIFAR-10 tarball")
-            tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".extract-"))
-            try:  # extract beside the target, then rename: never a half-extracted folder
-                safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-                tar.extractall(tmp, members=members, **safe)
-                if not (tmp / CIFAR10_FOLDER).is_dir():
-                    raise ValueError(f"{tarball} holds no {CIFAR10_FOLDER}/ folder")
-                os.replace(tmp / CIFAR10_FOLDER, folder / CIFAR10_FOLDER)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-    except (tarfile.TarError, EOFError, zlib.error) as err:
-        raise ValueError(f"{tarball}: corrupt tarball ({err}); delete it and fetch it "
-                         "again") from err
-
-
 def _idx_path(folder, stem):
     """``folder/stem.gz``, else the unzipped ``folder/stem``, else None."""
     return next((p for p in (folder / f"{stem}.gz", folder / stem) if p.is_file()), None)
 
 
-def _missing(what, where, folder):
-    return FileNotFoundError(
-        f"{what} not found in {folder}. Copy {where} into {folder}, or point --data-dir / "
-        "MINIGAN_DATA_DIR at a folder that holds it, or allow downloading (download=True).")
+def _data_folder(name, data_dir):
+    """``resolve_dir(data_dir) / name``, after checking the folders on the way: a folder the user
+    named (``data_dir`` or ``$MINIGAN_DATA_DIR``) must exist, since a typo would otherwise
+    grow a new folder tree; only the default cache folder is created (by a download)."""
+    root = resolve_dir(data_dir)
+    for path in (root, root / name):
+        if path.exists() and not path.is_dir():
+            raise DataError(f"{path} is not a folder but a file: point --data-dir / "
+                            f"MINIGAN_DATA_DIR at the folder that holds {name}/, or move that "
+                            "file out of the way.")
+    if (data_dir or os.environ.get("MINIGAN_DATA_DIR")) and not root.is_dir():
+        raise MissingData(f"no such folder {root}: check --data-dir / MINIGAN_DATA_DIR (a typo?), "
+                          f"or create that folder first if {name} should be downloaded into it.")
+    return root / name
 
 
-def fetch(name, data_dir=None, download=True):
-    """Make sure data set ``name``'s files are in ``resolve_dir(data_dir) / name``, downloading
-    what is missing (unless ``download=False``); returns that folder."""
+def _still_missing(err, folder, files):
+    """``err`` (a DownloadError for one file) plus every file of the part that is not there."""
+    return DownloadError(f"{err} Still missing from {folder}: {', '.join(files)}.")
+
+
+def fetch(name, data_dir=None, download=True, part=None):
+    """Make sure the files of ``part`` ("train" or "test"; None: both) of data set ``name`` are
+    in ``resolve_dir(data_dir) / name``, downloading what is missing unless ``download=False``;
+    returns that folder (a ``Path``).
+
+    Raises MissingData naming every missing file of the part (and where to put them), or,
+    when a download fails, DownloadError naming every file still missing. A ``data_dir`` that
+    does not exist is an error, never created.
+    """
     if name not in NAMES:
-        raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(NAMES)}")
-    folder = resolve_dir(data_dir) / name
+        raise DataError(f"unknown data set {name!r}: choose one of {', '.join(NAMES)}")
+    if part not in (None, "train", "test"):
+        raise DataError(f"unknown part {part!r}: choose 'train', 'test' or None (both)")
+    parts = ["train", "test"] if part is None else [part]
+    folder = _data_folder(name, data_dir)
+    cure = (f"point --data-dir / MINIGAN_DATA_DIR at a folder whose {name}/ holds them, or allow "
+            "downloading (download=True)")
     if name == "cifar10":
         batches = folder / CIFAR10_FOLDER
+        needed = [b for p in parts for b in CIFAR10_BATCHES[p]]
         if batches.is_dir():
-            absent = [b for part in CIFAR10_BATCHES.values() for b in part
-                      if not (batches / b).is_file()]
+            absent = [b for b in needed if not (batches / b).is_file()]
             if absent:
-                raise FileNotFoundError(f"{batches} lacks {', '.join(absent)}: remove that folder "
-                                        f"so minigan extracts {CIFAR10_TARBALL} again")
+                raise MissingData(f"{batches} lacks {', '.join(absent)}: remove that folder so "
+                                  f"minigan extracts {CIFAR10_TARBALL} again.")
             return folder
         tarball = folder / CIFAR10_TARBALL
         if tarball.is_file():
-            _check_cifar_tarball(tarball)
-        elif download:
-            download_file([base + CIFAR10_TARBALL for base in MIRRORS[name]], tarball,
-                          verify=_check_cifar_tarball)
+            _download.check_cifar_tarball(tarball)
+        elif not download:
+            raise MissingData(f"{folder} lacks {CIFAR10_FOLDER}/ with {', '.join(needed)}, and "
+                              f"{CIFAR10_TARBALL} to extract them from: copy the tarball into "
+                              f"{folder}, or {cure}.")
         else:
-            raise _missing(f"{CIFAR10_FOLDER}/ (or {CIFAR10_TARBALL})", "the tarball", folder)
-        _extract_cifar(tarball, folder)
+            try:
+                download_file([base + CIFAR10_TARBALL for base in MIRRORS[name]], tarball,
+                              verify=_download.check_cifar_tarball)
+            except DownloadError as err:
+                raise _still_missing(err, folder, [CIFAR10_TARBALL] + [
+                    f"{CIFAR10_FOLDER}/{b}" for b in needed]) from None
+        _download.extract_cifar(tarball, folder)
         return folder
-    for stem in IDX_FILES["train"] + IDX_FILES["test"]:
-        if _idx_path(folder, stem) is None:
-            if not download:
-                raise _missing(f"{stem}.gz", f"the four {name} *-ubyte.gz files", folder)
-            download_file([base + f"{stem}.gz" for base in MIRRORS[name]], folder / f"{stem}.gz",
-                          verify=lambda tmp, key=f"{name}/{stem}": read_idx(tmp, SHA256.get(key)))
+    missing = [f"{stem}.gz" for p in parts for stem in IDX_FILES[p]
+               if _idx_path(folder, stem) is None]
+    if missing and not download:
+        raise MissingData(f"{folder} lacks {', '.join(missing)}: copy them into {folder}, or "
+                          f"{cure}.")
+    for i, file in enumerate(missing):
+        key = f"{name}/{file.removesuffix('.gz')}"
+        try:
+            download_file([base + file for base in MIRRORS[name]], folder / file,
+                          verify=lambda tmp, key=key: read_idx(tmp, SHA256.get(key)))
+        except DownloadError as err:
+            raise _still_missing(err, folder, missing[i:]) from None
     return folder
 
 
@@ -355,8 +280,8 @@ def _read_part(name, folder, part):
     images, labels = (read_idx(_idx_path(folder, stem), SHA256.get(f"{name}/{stem}"))
                       for stem in IDX_FILES[part])
     if images.dtype != np.uint8 or images.ndim != 3 or labels.shape != (len(images),):
-        raise ValueError(f"{folder}: {part} images {images.dtype} {images.shape} and labels "
-                         f"{labels.shape} do not form an MNIST-style data set")
+        raise DataError(f"{folder}: {part} images {images.dtype} {images.shape} and labels "
+                        f"{labels.shape} do not form an MNIST-style data set; {_BAD_IDX}")
     return images.reshape(len(images), -1), labels.astype(np.int64)
 
 
@@ -366,17 +291,20 @@ def load(name, split, data_dir=None, download=True):
 
     Returns ``x`` ``(n, d)`` float32 in [0, 1] (uint8 / 255; d = 784, or 3072 for CIFAR-10 with
     each row 1024 red, 1024 green, 1024 blue values) and ``y`` ``(n,)`` int64 labels in 0..9.
-    Files come from ``resolve_dir(data_dir) / name``; missing ones are downloaded unless
-    ``download=False``.
+    Only the files of the split's part are needed ("train" and "valid" the training files,
+    "test" the test files); they come from ``resolve_dir(data_dir) / name``, and missing ones
+    are downloaded unless ``download=False`` (see :func:`fetch`).
     """
-    if name in SPLITS and split not in SPLITS[name]:
-        raise ValueError(f"unknown split {split!r}: choose one of {', '.join(SPLITS[name])}")
-    folder = fetch(name, data_dir, download)
+    if name not in SPLITS:
+        raise DataError(f"unknown data set {name!r}: choose one of {', '.join(SPLITS)}")
+    if split not in SPLITS[name]:
+        raise DataError(f"unknown split {split!r}: choose one of {', '.join(SPLITS[name])}")
     part, start, stop = SPLITS[name][split]
+    folder = fetch(name, data_dir, download, part)
     images, labels = _read_part(name, folder, part)
     if len(images) < stop:
-        raise ValueError(f"{name} in {folder}: the {part} data holds {len(images)} images, but "
-                         f"split {split!r} is rows {start}:{stop}; the files are incomplete")
+        raise DataError(f"{name} in {folder}: the {part} data holds {len(images)} images, but "
+                        f"split {split!r} is rows {start}:{stop}; the files are incomplete")
     x = images[start:stop].astype(np.float32)
     x /= 255
     return x, labels[start:stop]
@@ -384,6 +312,6 @@ def load(name, split, data_dir=None, download=True):
 
 def mean_image(name, data_dir=None, download=True):
     """The mean "train" image of ``name``, ``(d,)`` float32 in [0, 1]: G's output bias is its
-    logit, so G starts out drawing the average training image (PAPER_FACTS.md, generator)."""
+    logit, so G starts out drawing the average training image (docs/PAPER.md, generator)."""
     x, _ = load(name, "train", data_dir, download)
     return x.mean(axis=0, dtype=np.float64).astype(np.float32)

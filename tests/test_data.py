@@ -19,7 +19,7 @@ import threading
 import numpy as np
 import pytest
 
-from minigan import data
+from minigan import data, datafiles
 
 IDX_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int16): 0x0B, np.dtype(np.int32): 0x0C,
              np.dtype(np.float32): 0x0D}
@@ -108,9 +108,10 @@ def test_read_idx_names_the_file_and_the_problem(tmp_path, case):
     content, problem = CORRUPT[case]
     path = tmp_path / "train-images-idx3-ubyte.gz"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match=problem) as err:
+    with pytest.raises(data.DataError, match=problem) as err:
         data.read_idx(path)
-    assert str(path) in str(err.value)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+    assert "delete it" in str(err.value)  # and says what to do about it
 
 
 def test_read_idx_checks_sha256_of_the_decompressed_bytes(tmp_path):
@@ -122,6 +123,24 @@ def test_read_idx_checks_sha256_of_the_decompressed_bytes(tmp_path):
     with pytest.raises(ValueError, match="checksum mismatch") as err:
         data.read_idx(path, sha256=wrong)
     assert str(path) in str(err.value) and wrong in str(err.value) and right in str(err.value)
+
+
+def test_a_missing_file_is_a_data_error_and_a_file_not_found_error(tmp_path):
+    with pytest.raises(data.MissingData, match="no such file") as err:
+        data.read_idx(tmp_path / "t10k-images-idx3-ubyte.gz")
+    assert isinstance(err.value, data.DataError) and isinstance(err.value, FileNotFoundError)
+    with pytest.raises(data.DataError, match="cannot read"):  # a folder where a file should be
+        data.read_cifar_batch(tmp_path)
+
+
+def test_one_error_class_covers_every_data_problem():
+    """The command lines catch ``data.DataError`` alone, and still keep the older contracts."""
+    assert issubclass(data.DataError, ValueError)
+    assert issubclass(data.MissingData, data.DataError) and issubclass(data.MissingData,
+                                                                      FileNotFoundError)
+    assert issubclass(data.DownloadError, data.DataError)
+    assert issubclass(data.RefusedPickle, data.DataError) and issubclass(data.RefusedPickle,
+                                                                        pickle.UnpicklingError)
 
 
 # ---------------------------------------------------------------- CIFAR-10 python batches
@@ -223,7 +242,7 @@ def test_a_malicious_cifar_pickle_is_refused_and_never_runs(tmp_path, kind, refu
     marker = tmp_path / "pwned"
     path = tmp_path / "data_batch_1"
     path.write_bytes(pickle.dumps(evil_batch(kind, marker)))
-    with pytest.raises(pickle.UnpicklingError, match=f"refused to load global .*{refused}"):
+    with pytest.raises(data.RefusedPickle, match=f"refused to load global .*{refused}"):
         data.read_cifar_batch(path)
     assert not marker.exists()
 
@@ -248,7 +267,7 @@ def test_load_refuses_a_malicious_batch_among_good_ones(tmp_path, tiny_cifar_spl
 def test_a_batch_without_data_is_a_clear_error(tmp_path):
     path = tmp_path / "test_batch"
     path.write_bytes(pickle.dumps({b"labels": [1, 2]}))
-    with pytest.raises(ValueError, match="no 'data' and 'labels'"):
+    with pytest.raises(data.DataError, match="no 'data' and 'labels'"):
         data.read_cifar_batch(path)
 
 
@@ -277,7 +296,7 @@ def test_the_cifar_tarball_is_checked_and_extracted_in_place(tmp_path, tiny_cifa
     md5 = cifar_tarball(folder / data.CIFAR10_TARBALL, tiny_cifar_members(tmp_path))
     with pytest.raises(ValueError, match="checksum mismatch"):  # the real tarball's MD5
         data.load("cifar10", "test", tmp_path / "data", download=False)
-    monkeypatch.setattr(data, "CIFAR10_MD5", md5)
+    monkeypatch.setattr(datafiles, "CIFAR10_MD5", md5)
     x, _ = data.load("cifar10", "test", tmp_path / "data", download=False)
     assert x.shape == (4, 3072)
     assert sorted(p.name for p in folder.iterdir()) == [data.CIFAR10_FOLDER, data.CIFAR10_TARBALL]
@@ -297,7 +316,7 @@ def test_unsafe_tarball_members_are_refused(tmp_path, monkeypatch, member):
     if member == "absolute":
         member = str(tmp_path / "escaped")
     members[member] = symlink(member, "/etc/passwd") if member == "link" else b"gotcha"
-    monkeypatch.setattr(data, "CIFAR10_MD5", cifar_tarball(folder / data.CIFAR10_TARBALL, members))
+    monkeypatch.setattr(datafiles, "CIFAR10_MD5", cifar_tarball(folder / data.CIFAR10_TARBALL, members))
     with pytest.raises(ValueError, match="refusing to extract"):
         data.fetch("cifar10", tmp_path / "data", download=False)
     assert not (tmp_path / "data" / "escaped").exists() and not (tmp_path / "escaped").exists()
@@ -359,6 +378,117 @@ def test_unknown_names_are_clear_errors(tmp_path):
         data.load("mnist", "validation", tmp_path)
 
 
+# ---------------------------------------------------------------- each split needs only its part
+
+@pytest.fixture
+def tiny_mnist(monkeypatch):
+    """The paper's MNIST split shape at 6 training and 3 test images, with their checksums."""
+    monkeypatch.setitem(data.SPLITS, "mnist", {"train": ("train", 0, 4), "valid": ("train", 4, 6),
+                                               "test": ("test", 0, 3)})
+
+    def write(folder, parts=("train", "test")):
+        folder.mkdir(parents=True, exist_ok=True)
+        for key, digest in serve_tiny_mnist(folder).items():
+            monkeypatch.setitem(data.SHA256, key, digest)
+        for part in {"train", "test"} - set(parts):
+            for stem in data.IDX_FILES[part]:
+                (folder / f"{stem}.gz").unlink()
+    return write
+
+
+def test_train_and_valid_need_only_the_training_files(tmp_path, tiny_mnist):
+    tiny_mnist(tmp_path / "mnist", parts=["train"])
+    assert data.load("mnist", "train", tmp_path, download=False)[0].shape == (4, 784)
+    assert data.load("mnist", "valid", tmp_path, download=False)[0].shape == (2, 784)
+    with pytest.raises(data.MissingData, match="t10k-images-idx3-ubyte.gz"):
+        data.load("mnist", "test", tmp_path, download=False)
+
+
+def test_test_needs_only_the_t10k_files(tmp_path, tiny_mnist):
+    tiny_mnist(tmp_path / "mnist", parts=["test"])
+    assert data.load("mnist", "test", tmp_path, download=False)[0].shape == (3, 784)
+
+
+def test_cifar_train_needs_only_the_five_training_batches(tmp_path, tiny_cifar_splits):
+    folder = tmp_path / "cifar10" / data.CIFAR10_FOLDER
+    write_cifar(folder)
+    (folder / "test_batch").unlink()
+    assert data.load("cifar10", "valid", tmp_path, download=False)[0].shape == (4, 3072)
+    with pytest.raises(data.MissingData, match="test_batch"):
+        data.load("cifar10", "test", tmp_path, download=False)
+
+
+def test_a_split_downloads_only_the_files_of_its_part(tmp_path, server, tiny_mnist, monkeypatch):
+    root, url = server
+    tiny_mnist(root)
+    monkeypatch.setitem(data.MIRRORS, "mnist", [url])
+    (tmp_path / "data").mkdir()
+    data.load("mnist", "valid", tmp_path / "data")
+    assert sorted(p.name for p in (tmp_path / "data" / "mnist").iterdir()) == sorted(
+        f"{stem}.gz" for stem in data.IDX_FILES["train"])
+
+
+# ---------------------------------------------------------------- a data folder that is wrong
+
+@pytest.mark.parametrize("how", ["argument", "MINIGAN_DATA_DIR"])
+@pytest.mark.parametrize("download", [True, False])
+def test_a_data_dir_that_does_not_exist_is_named_and_never_created(tmp_path, monkeypatch, how,
+                                                                   download):
+    typo = tmp_path / "shraed" / "data"
+    if how == "MINIGAN_DATA_DIR":
+        monkeypatch.setenv("MINIGAN_DATA_DIR", str(typo))
+    with pytest.raises(data.DataError, match="no such folder") as err:
+        data.load("mnist", "train", typo if how == "argument" else None, download=download)
+    assert str(typo) in str(err.value) and "--data-dir" in str(err.value)
+    assert "MINIGAN_DATA_DIR" in str(err.value)
+    assert list(tmp_path.iterdir()) == []  # no folder made on the way to failing
+
+
+@pytest.mark.parametrize("which", ["data dir", "data set folder"])
+def test_a_file_where_the_data_folder_should_be_is_a_data_error(tmp_path, which):
+    path = tmp_path / "data" if which == "data dir" else tmp_path / "mnist"
+    path.write_text("not a folder")
+    data_dir = tmp_path / "data" if which == "data dir" else tmp_path
+    with pytest.raises(data.DataError, match="not a folder") as err:
+        data.load("mnist", "train", data_dir, download=True)
+    assert str(path) in str(err.value)
+
+
+def test_the_default_cache_folder_is_created_for_a_download(tmp_path, monkeypatch, server,
+                                                            tiny_mnist):
+    root, url = server
+    tiny_mnist(root)
+    monkeypatch.setitem(data.MIRRORS, "mnist", [url])
+    monkeypatch.delenv("MINIGAN_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert data.load("mnist", "test")[0].shape == (3, 784)
+    assert (tmp_path / "cache" / "minigan" / "mnist" / "t10k-images-idx3-ubyte.gz").is_file()
+
+
+# ---------------------------------------------------------------- missing files: all of them named
+
+def test_without_download_every_missing_file_of_the_part_is_named(tmp_path, tiny_mnist):
+    with pytest.raises(data.MissingData) as err:
+        data.load("mnist", "valid", tmp_path, download=False)
+    message = str(err.value)
+    assert all(f"{stem}.gz" in message for stem in data.IDX_FILES["train"])
+    assert "t10k" not in message  # the test part is not needed for "valid"
+    tiny_mnist(tmp_path / "mnist", parts=["test"])
+    (tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(data.MissingData) as err:
+        data.load("mnist", "test", tmp_path, download=False)
+    assert "t10k-labels-idx1-ubyte.gz" in str(err.value)
+    assert "t10k-images-idx3-ubyte.gz" not in str(err.value)  # that one is there
+
+
+def test_a_failed_download_names_every_file_still_missing(tmp_path):
+    (tmp_path / "data").mkdir()
+    with pytest.raises(data.DownloadError, match="offline") as err:
+        data.load("mnist", "train", tmp_path / "data")
+    assert all(f"{stem}.gz" in str(err.value) for stem in data.IDX_FILES["train"])
+    assert "\n" not in str(err.value)
+
+
 # ---------------------------------------------------------------- downloads (local server only)
 
 def serve_tiny_mnist(root):
@@ -381,11 +511,13 @@ def test_missing_files_are_downloaded_checked_and_land_atomically(tmp_path, serv
     monkeypatch.setitem(data.MIRRORS, "mnist", [f"http://127.0.0.1:{closed_port()}/", url])
     monkeypatch.setitem(data.SPLITS, "mnist", {"train": ("train", 0, 4), "valid": ("train", 4, 6),
                                                "test": ("test", 0, 3)})
+    (tmp_path / "data").mkdir()  # a data dir the user names must exist; only mnist/ is created
     x, y = data.load("mnist", "valid", tmp_path / "data")  # first mirror down: the second serves
     served = data.read_idx(root / "train-images-idx3-ubyte.gz")
     np.testing.assert_array_equal(x, served[4:6].reshape(2, 784) / np.float32(255))
-    folder = tmp_path / "data" / "mnist"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in root.iterdir())
+    folder = tmp_path / "data" / "mnist"  # "valid" needs only the training files
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{stem}.gz" for stem in data.IDX_FILES["train"])
     for p in folder.iterdir():
         assert p.read_bytes() == (root / p.name).read_bytes()
 
@@ -394,6 +526,7 @@ def test_a_download_with_a_bad_checksum_leaves_no_file_behind(tmp_path, server, 
     root, url = server
     serve_tiny_mnist(root)  # not the real MNIST: its SHA-256 differs from the published one
     monkeypatch.setitem(data.MIRRORS, "mnist", [url])
+    (tmp_path / "data").mkdir()
     with pytest.raises(data.DownloadError, match="checksum mismatch") as err:
         data.fetch("mnist", tmp_path / "data")
     assert data.SHA256["mnist/train-images-idx3-ubyte"] in str(err.value)
@@ -401,9 +534,11 @@ def test_a_download_with_a_bad_checksum_leaves_no_file_behind(tmp_path, server, 
 
 
 def test_an_unreachable_mirror_says_offline_and_what_to_do(tmp_path):
+    (tmp_path / "data").mkdir()
     with pytest.raises(data.DownloadError, match="offline") as err:
         data.fetch("mnist", tmp_path / "data")
     assert "MINIGAN_DATA_DIR" in str(err.value) and "127.0.0.1" in str(err.value)
+    assert "\n" not in str(err.value)  # a command line prints it as one line
     assert list((tmp_path / "data" / "mnist").iterdir()) == []
 
 
@@ -421,8 +556,9 @@ def test_cifar10_is_downloaded_verified_and_extracted(tmp_path, server, monkeypa
                                                       tiny_cifar_splits):
     root, url = server
     md5 = cifar_tarball(root / data.CIFAR10_TARBALL, tiny_cifar_members(tmp_path))
-    monkeypatch.setattr(data, "CIFAR10_MD5", md5)
+    monkeypatch.setattr(datafiles, "CIFAR10_MD5", md5)
     monkeypatch.setitem(data.MIRRORS, "cifar10", [url])
+    (tmp_path / "data").mkdir()
     x, y = data.load("cifar10", "valid", tmp_path / "data")
     assert x.shape == (4, 3072) and y.shape == (4,)
     folder = tmp_path / "data" / "cifar10"
