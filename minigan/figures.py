@@ -37,22 +37,28 @@ def tile(images, ncols):
     return canvas
 
 
-def save_grid(images, path, ncols=10, title=None):
-    """Write flat images ``(n, d)`` in [0, 1] (either backend) to ``path`` as a PNG grid."""
-    _save_canvas(tile(images, ncols), path, title)
+def save_grid(images, path=None, ncols=10, title=None, ax=None):
+    """Flat images ``(n, d)`` in [0, 1] (either backend) as a grid: drawn on ``ax`` if given,
+    written to ``path`` as a PNG if given. Returns the matplotlib ``Figure`` (a notebook shows
+    it inline)."""
+    return _draw(tile(images, ncols), path, title, ax)
 
 
-def _save_canvas(canvas, path, title=None):
-    """Write a tiled ``(H, W)`` gray or ``(H, W, 3)`` color canvas to ``path`` as a PNG."""
+def _draw(canvas, path=None, title=None, ax=None):
+    """Draw a tiled ``(H, W)`` gray or ``(H, W, 3)`` color canvas on ``ax`` (or a new Figure);
+    write it to ``path`` as a PNG if given; return the Figure."""
     from matplotlib.figure import Figure  # no pyplot: works headless and leaves notebooks alone
 
-    fig = Figure(figsize=(canvas.shape[1] / 40, canvas.shape[0] / 40 + (0.4 if title else 0)))
-    ax = fig.subplots()
+    if ax is None:
+        fig = Figure(figsize=(canvas.shape[1] / 40, canvas.shape[0] / 40 + (0.4 if title else 0)))
+        ax = fig.subplots()
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=9)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    if path is not None:
+        ax.figure.savefig(path, dpi=100, bbox_inches="tight")
+    return ax.figure
 
 
 def nearest_neighbours(queries, train, batch_size=10_000):
@@ -83,14 +89,15 @@ def nearest_neighbours(queries, train, batch_size=10_000):
     return to_numpy(best_index)
 
 
-def figure2(samples, train, path, rows=6, title=None):
+def figure2(samples, train, path=None, rows=6, title=None, ax=None):
     """The paper's Figure 2: samples next to their nearest training image.
 
     Row r shows samples ``5r ... 5r+4`` (the first ``5 * rows`` of ``samples``, which are
     random draws from the generator) and, in a sixth column framed in yellow, the training
     image nearest (squared pixel distance) to the row's fifth sample. samples: ``(>= 5 rows, d)``,
     train: ``(n, d)``, flat images in [0, 1], d = 784 (gray) or 3072 (color); either backend.
-    Returns the NumPy ``(rows,)`` indices of the training images shown.
+    Drawn on ``ax`` if given (else a new Figure, reachable as ``ax.figure``), written to
+    ``path`` if given. Returns the NumPy ``(rows,)`` indices of the training images shown.
     """
     if len(samples) < 5 * rows:
         raise ValueError(f"figure2 needs 5 samples per row: {rows} rows need {5 * rows}, "
@@ -106,7 +113,7 @@ def figure2(samples, train, path, rows=6, title=None):
     left, right = 5 * (w + 1), 6 * (w + 1)  # the 1-pixel gaps either side of column 6
     canvas[:, [left, right]] = YELLOW
     canvas[::h + 1, left:right + 1] = YELLOW  # the gaps above and below each framed image
-    _save_canvas(canvas, path, title)
+    _draw(canvas, path, title, ax)
     return index
 
 
@@ -129,13 +136,13 @@ def interpolate(z0, z1, steps):
     return z.reshape(-1, z0.shape[-1])
 
 
-def figure3(images, path, steps, title=None):
+def figure3(images, path=None, steps=10, title=None, ax=None):
     """The paper's Figure 3: one row per line in z space, ``steps`` samples along it.
 
     images: ``(rows * steps, d)`` generator outputs for :func:`interpolate`'s points, in [0, 1],
-    either backend.
+    either backend. Drawn on ``ax`` if given, written to ``path`` if given; returns the Figure.
     """
     if len(images) % steps:
         raise ValueError(f"figure3: {len(images)} images do not split into rows of {steps} steps; "
                          "pass G's output for interpolate(z0, z1, steps)")
-    _save_canvas(tile(images, ncols=steps), path, title)
+    return _draw(tile(images, ncols=steps), path, title, ax)

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import backend
 from .layers import check_backward, require_layer, sigmoid
-from .losses import bce_with_logits
+from .losses import bce_with_logits, generator_loss
 from .optim import SGD
 
 OBJECTIVES = ("minimax", "non-saturating")
@@ -105,10 +105,7 @@ class GAN:
 
     def _generator_loss(self, fake_logits):
         """G's loss on D's logits for ``G(z)`` and its gradient (see the module docstring)."""
-        if self.objective == "non-saturating":
-            return bce_with_logits(fake_logits, 1.0)
-        loss, dlogits = bce_with_logits(fake_logits, 0.0)
-        return -loss, -dlogits
+        return generator_loss(fake_logits, self.objective)
 
     def _discriminate(self, x_real, x_fake, scale):
         """One pass of D over real and fake as a single batch; D's loss ``scale * [...]``."""

@@ -26,3 +26,21 @@ def bce_with_logits(logits, targets):
     xp = array_module(logits)
     losses = xp.maximum(logits, 0) - logits * targets + xp.log1p(xp.exp(-xp.abs(logits)))
     return losses.mean(), (sigmoid(logits) - targets) / logits.size
+
+
+def generator_loss(fake_logits, objective="non-saturating"):
+    """G's loss on D's logits for generated samples ``G(z)``, and its gradient (Section 3).
+
+    ``"minimax"``: G descends ``log(1 - D(G(z))) = -BCE(l, 0)`` (Algorithm 1, line 8), which
+    saturates -- its gradient vanishes -- when D confidently rejects the samples early in
+    learning. ``"non-saturating"``: G descends ``-log D(G(z)) = BCE(l, 1)``, the same fixed point
+    with "much stronger gradients early in learning".
+
+    Returns ``(loss, dlogits)`` as :func:`bce_with_logits` does (mean over ``fake_logits``).
+    """
+    if objective == "non-saturating":
+        return bce_with_logits(fake_logits, 1.0)
+    if objective == "minimax":
+        loss, dlogits = bce_with_logits(fake_logits, 0.0)
+        return -loss, -dlogits
+    raise ValueError(f"generator_loss objective={objective!r}: choose 'minimax' or 'non-saturating'")

@@ -103,8 +103,9 @@ def run(schedule, seed=0, n=2000, progress=False):
     return {"samples": x, "modes_hit": hit, "high_quality": quality, "per_mode": per_mode}
 
 
-def plot(results, path, seed=0):
-    """Scatter of the data and of each schedule's samples, side by side (PNG)."""
+def plot(results, path=None, seed=0):
+    """Scatter of the data and of each schedule's samples, side by side; written to ``path``
+    (PNG) if given. Returns the matplotlib ``Figure``."""
     from matplotlib.figure import Figure  # no pyplot: runs headless, leaves notebooks alone
 
     data = sample_data(np.random.default_rng([seed, 2]), 2000)
@@ -124,7 +125,9 @@ def plot(results, path, seed=0):
         ax.set_aspect("equal")
     fig.suptitle(f"Section 6, the Helvetica scenario: 1 vs {G_STEPS} G updates per D update, "
                  f"{G_UPDATES} G updates each; circles: 3 sigma around each mode", fontsize=9)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    if path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig
 
 
 def _circle(centre, radius):

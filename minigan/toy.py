@@ -185,8 +185,9 @@ def draw(ax, snap, before=None, show_D_star=False):
     ax.text((X[0] + X[-1]) / 2, Z_LINE - 0.2, snap["label"], ha="center", va="center", fontsize=9)
 
 
-def figure1(panels, path):
-    """Write Figure 1's four panels to ``path`` (PNG); returns the caption it printed under them."""
+def figure1(panels, path=None):
+    """Figure 1's four panels, with the caption (:func:`caption`) printed under them; written to
+    ``path`` (PNG) if given. Returns the matplotlib ``Figure`` (a notebook shows it inline)."""
     from matplotlib.figure import Figure  # no pyplot: runs headless, leaves notebooks alone
 
     a, b, c, d = (panels[k] for k in "abcd")
@@ -198,18 +199,24 @@ def figure1(panels, path):
     draw(axes[3], d)
     for ax in axes[:3]:  # (d) has the same three curves as (a)
         ax.legend(loc="upper right", fontsize=7, frameon=False)
+    fig.text(0.5, 0.02, caption(panels), ha="center", va="bottom", fontsize=8.5)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.12, wspace=0.05)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+def caption(panels):
+    """What Figure 1's run measured, in words: JSD per panel, |D - D*| in (b), mean D in (d)."""
+    a, b, c, d = (panels[k] for k in "abcd")
     err_b = np.abs(b["D"] - b["D_star"])[(b["p_data"] > 0.05) & (b["p_g"] > 0.05)].max()
-    caption = (
+    return (
         f"Figure 1, from a real run of Algorithm 1. p_data = N({MEAN:g}, {STD:g}^2); p_g is the "
         "change of variables p_z(z)/|G'(z)| through G, integrated on a 4001-point z grid (not a "
         f"histogram of samples); z ~ N(0, 1), arrows from its {ARROWS} quantiles (equal mass).\n"
         f"JSD(p_data, p_g): (a) {a['jsd']:.3f}, "
         f"(c) {c['jsd']:.3f}, (d) {d['jsd']:.4f} nats. (b) max |D - D*| = {err_b:.3f} where both "
         f"densities exceed 0.05. (d) E_data[D] = {d['D_on_data']:.3f}, E_g[D] = {d['D_on_g']:.3f}.")
-    fig.text(0.5, 0.02, caption, ha="center", va="bottom", fontsize=8.5)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.12, wspace=0.05)
-    fig.savefig(path, dpi=110)
-    return caption
 
 
 def animate(frames, path, fps=8):
@@ -243,7 +250,8 @@ def _main(argv):
     frames = [] if args.gif else None
     panels = run(args.seed, frames, progress=True)
     png = args.out / "figure1.png"
-    print(figure1(panels, png))
+    figure1(panels, png)
+    print(caption(panels))
     print(f"wrote {png}")
     if args.gif:
         animate(frames, args.out / "training.gif")

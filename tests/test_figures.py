@@ -102,3 +102,14 @@ def test_cupy_figures_agree_with_numpy(tmp_path):
     np.testing.assert_allclose(
         cupy.asnumpy(figures.interpolate(cupy.asarray(z0), cupy.asarray(z1), 6)),
         figures.interpolate(z0, z1, 6), atol=1e-12)
+
+
+def test_figures_return_a_figure_in_memory_and_draw_on_a_given_ax(tmp_path):
+    from matplotlib.figure import Figure
+    images = np.random.default_rng(7).random((12, 784))
+    fig = figures.save_grid(images, ncols=6)
+    assert isinstance(fig, Figure) and not list(tmp_path.iterdir())  # nothing written
+    host = Figure()
+    ax = host.subplots()
+    assert figures.figure3(images, steps=6, ax=ax) is host
+    assert ax.images, "figure3 drew nothing on the ax it was given"
