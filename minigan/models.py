@@ -1,5 +1,7 @@
 """The paper's networks, with the sizes, initialisation and dropout of its public code
 (``docs/PAPER.md``), and :func:`build`, the whole trainable model from a run's configuration."""
+from pathlib import Path
+
 import numpy as np
 
 from .backend import get
@@ -73,3 +75,41 @@ def build(config, mean_image=None):
                objective=config["g_objective"], update=config["update"],
                d_optimizer=SGD(D, config["lr"], config["momentum"]),
                g_optimizer=SGD(G, config["lr"], config["momentum"]), seed=config["seed"])
+
+
+PRETRAINED = Path(__file__).parent / "pretrained"
+
+
+def save_generator(gan, path):
+    """Write G's parameters alone, as float16, to ``path`` (``.npz``): a small file for the
+    lessons (about 5 MB for the paper's MNIST generator). D and the velocities are left out,
+    so it cannot resume training; :func:`load_generator` reads it."""
+    from .backend import to_numpy
+    np.savez_compressed(path, **{k: to_numpy(p).astype(np.float16) for k, p in gan.G.params.items()},
+                        noise=np.array(gan.noise_prior))
+
+
+def load_generator(path, backend="numpy", dtype="float32"):
+    """A :class:`GAN` whose generator has the parameters :func:`save_generator` wrote to
+    ``path`` (read with ``allow_pickle=False``, as ``dtype`` on ``backend``); its D is the paper's,
+    freshly initialised and untrained. ``gan.sample(n)`` draws digits."""
+    from .checkpoint import CheckpointError
+    G, D = paper_mnist(backend=backend, dtype=dtype)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            for k, p in G.params.items():
+                if f[k].shape != p.shape:
+                    raise CheckpointError(f"{path}: {k} has shape {f[k].shape}, G has {p.shape}")
+                p[...] = get(backend).asarray(f[k].astype(dtype))
+            noise = str(f["noise"])
+    except (OSError, KeyError, ValueError, EOFError) as err:
+        raise CheckpointError(f"{path}: not a generator file written by models.save_generator "
+                              f"({type(err).__name__}: {err})") from None
+    return GAN(G, D, z_dim=100, noise=noise)
+
+
+def pretrained_mnist(backend="numpy", dtype="float32"):
+    """The paper's MNIST generator, trained by minigan (``minigan/pretrained/README.md`` gives the
+    command, seed, epochs and Parzen score), as a :class:`GAN` ready to sample: the lessons use
+    it so that evaluating and drawing need no hour of training. Its D is untrained."""
+    return load_generator(PRETRAINED / "mnist_generator.npz", backend, dtype)

@@ -39,11 +39,11 @@ def test_lesson_is_committed_without_outputs(path):
                        "clear them before committing (Jupyter: Edit > Clear Outputs of All Cells)")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_lesson_runs_top_to_bottom(path):
-    nb = nbformat.read(path, as_version=4)
+def execute(nb, name):
+    """Run notebook ``nb`` headless in this interpreter's kernel; fail naming the cell and error.
+    Returns everything the cells printed."""
     nb.cells.insert(0, nbformat.v4.new_code_cell(SAME_PYTHON.strip()))
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+    client = nbclient.NotebookClient(nb, timeout=240, kernel_name="python3",
                                      resources={"metadata": {"path": str(LESSONS)}})
     try:
         client.execute()
@@ -53,4 +53,30 @@ def test_lesson_runs_top_to_bottom(path):
         where = ("a cell" if failed is None else "the kernel check" if failed == 0
                  else f"cell {failed - 1} (0-based, markdown included)")
         message = ANSI.sub("", str(err))
-        pytest.fail(f"{path.name}: {where} raised\n{message}", pytrace=False)
+        pytest.fail(f"{name}: {where} raised\n{message}", pytrace=False)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+@pytest.fixture(autouse=True)
+def fast_lessons(monkeypatch):
+    """Lessons read MINIGAN_FAST=1 to train for fewer steps (the claims they assert still hold)."""
+    monkeypatch.setenv("MINIGAN_FAST", "1")
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lesson_runs_top_to_bottom_with_its_solutions(path):
+    printed = execute(nbformat.read(path, as_version=4), path.name)
+    assert "not attempted yet" not in printed, f"{path.name}: a solution is missing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_student_version_runs_with_every_exercise_not_attempted(path):
+    from minigan import exercises
+    solved = nbformat.read(path, as_version=4)
+    checks = sum(c.source.count("exercises.check(") for c in solved.cells if c.cell_type == "code")
+    student = nbformat.from_dict(exercises.student_version(solved))
+    printed = execute(student, f"{path.name} (student version)")
+    assert printed.count("not attempted yet") == checks, (
+        f"{path.name}: {checks} check cells, but {printed.count('not attempted yet')} said "
+        "'not attempted yet' in the student version")
