@@ -95,12 +95,13 @@ def make_config(args):
 def resumed_config(args, saved):
     """The checkpoint's configuration, with only the RESUMABLE flags taken from ``args``; any
     other flag given with a different value is refused, naming both values."""
-    asked = dict(PRESETS.get(args.preset, {}),
-                 **{k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None})
+    explicit = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
+    asked = dict(PRESETS.get(args.preset, {}), **explicit)
     for k, v in asked.items():
         if k not in RESUMABLE and k in saved and saved[k] != v:
+            source = "" if k in explicit else f" (set by --preset {args.preset})"
             raise cli.Failure(
-                f"--resume: --{k.replace('_', '-')} {v} conflicts with the checkpoint's "
+                f"--resume: --{k.replace('_', '-')} {v}{source} conflicts with the checkpoint's "
                 f"{saved[k]}. A resumed run keeps its settings; only --epochs, --backend, "
                 "--log-every and --data-dir may change. Drop the flag, or start a new run "
                 "with another --out.")

@@ -1,0 +1,180 @@
+"""The command lines under faults and bad input, as a user meets them: every mistake ends with
+one clear message and a non-zero exit status, never a traceback and never a silent wrong
+run; nothing already saved is lost."""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minigan import train
+from minigan.gan import GAN
+
+
+def cli(module, *args, data_dir=None, env=None):
+    """Run ``python -m minigan.<module> args``; returns (exit status, stdout, stderr)."""
+    full_env = dict(os.environ, MPLBACKEND="Agg", **(env or {}))
+    if data_dir is not None:
+        full_env["MINIGAN_DATA_DIR"] = str(data_dir)
+    done = subprocess.run([sys.executable, "-m", f"minigan.{module}", *map(str, args)],
+                          env=full_env, capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout, done.stderr
+
+
+def refused(module, *args, expect, data_dir=None):
+    """The command must exit non-zero, without a traceback, with ``expect`` in its message."""
+    code, out, err = cli(module, *args, data_dir=data_dir)
+    assert code != 0, f"{module} {args} exited 0:\n{out}"
+    assert "Traceback" not in err, err
+    assert expect in err, err
+    return err
+
+
+@pytest.mark.parametrize("flag, value, expect", [
+    ("--batch-size", -5, "must be >= 1"), ("--batch-size", 0, "must be >= 1"),
+    ("--k", 0, "must be >= 1"), ("--log-every", 0, "must be >= 1"),
+    ("--lr", -1, "allowed (0, inf)"), ("--lr", "nan", "allowed (0, inf)"),
+    ("--lr-decay", 0, "allowed [1, inf)"), ("--subset", -100, "must be >= 1"),
+    ("--epochs", 0, "must be >= 1"), ("--epochs", -3, "must be >= 1"),
+    ("--momentum", 1.5, "allowed [0, 1)"), ("--seed", -1, "must be >= 0"),
+    ("--batch-size", "ten", "not a whole number")])
+def test_train_refuses_a_bad_number_at_once_naming_the_range(flag, value, expect, tmp_path):
+    err = refused("train", flag, value, "--out", tmp_path / "run", expect=expect)
+    assert flag in err
+    assert not (tmp_path / "run").exists(), "a refused run must not create its folder"
+
+
+@pytest.mark.parametrize("module, args, expect", [
+    ("sample", ["ckpt.npz", "--n", 0], "allowed 1 to 1000"),
+    ("sample", ["ckpt.npz", "--n", 100000], "allowed 1 to 1000"),
+    ("sample", ["ckpt.npz", "--steps", 1], "allowed 2 to 50"),
+    ("evaluate", ["ckpt.npz", "--n-samples", 0], "allowed 1 to 100000"),
+    ("toy", ["--out", "x", "--seed", -2], "must be >= 0"),
+    ("mixture", ["--out", "x", "--seed", "one"], "not a whole number")])
+def test_every_command_line_refuses_bad_numbers(module, args, expect):
+    refused(module, *args, expect=expect)
+
+
+@pytest.fixture(scope="module")
+def run_dir(shared_data_dir, tmp_path_factory):
+    """One finished epoch on 300 MNIST images, through the real command line."""
+    out = tmp_path_factory.mktemp("run")
+    code, _, err = cli("train", "--subset", 300, "--batch-size", 10, "--epochs", 1, "--out", out,
+                       data_dir=shared_data_dir)
+    assert code == 0, err
+    return out
+
+
+@pytest.mark.parametrize("flag, value", [("--dataset", "fashion-mnist"), ("--lr", 0.05),
+                                         ("--batch-size", 20), ("--k", 2), ("--seed", 3),
+                                         ("--preset", "paper")])
+def test_resume_refuses_a_flag_that_conflicts_with_the_checkpoint(run_dir, shared_data_dir, flag, value):
+    before = (run_dir / "checkpoint.npz").read_bytes()
+    err = refused("train", "--resume", "--out", run_dir, "--epochs", 2, flag, value,
+                  expect="conflicts with the checkpoint's", data_dir=shared_data_dir)
+    assert flag.lstrip("-").split("-")[0] in err and "only --epochs" in err
+    assert (run_dir / "checkpoint.npz").read_bytes() == before
+
+
+def test_resume_with_a_flag_equal_to_the_checkpoints_is_accepted():
+    args = train.parse_args(["--resume", "--batch-size", "10", "--epochs", "5"])
+    saved = dict(train.DEFAULTS, batch_size=10, subset=300)
+    config = train.resumed_config(args, saved)
+    assert config["epochs"] == 5 and config["batch_size"] == 10 and config["subset"] == 300
+
+
+def test_resume_that_asks_for_no_more_epochs_says_so(run_dir, shared_data_dir):
+    refused("train", "--resume", "--out", run_dir, "--epochs", 1,
+            expect="already trained 1 epochs", data_dir=shared_data_dir)
+
+
+def test_an_output_folder_that_cannot_be_created_is_refused_before_any_work(shared_data_dir, tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("not a folder")
+    for out in (a_file, a_file / "below", "/proc/minigan-cannot-write-here"):
+        refused("train", "--out", out, "--subset", 300, "--batch-size", 10,
+                expect="Choose another --out", data_dir=shared_data_dir)
+
+
+def test_a_data_dir_that_is_a_file_or_a_typo_gives_one_message(tmp_path):
+    a_file = tmp_path / "data"
+    a_file.write_text("x")
+    refused("train", "--out", tmp_path / "r1", "--data-dir", a_file, expect=str(a_file))
+    refused("train", "--out", tmp_path / "r2", "--data-dir", tmp_path / "typo", expect="typo")
+    assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "random", "empty"])
+def test_a_broken_checkpoint_is_named_and_never_advice_to_unpickle(run_dir, tmp_path, damage):
+    raw = (run_dir / "checkpoint.npz").read_bytes()
+    content = {"truncated": raw[:len(raw) // 3], "random": np.random.default_rng(1).bytes(4096),
+               "empty": b""}[damage]
+    bad = tmp_path / "checkpoint.npz"
+    bad.write_bytes(content)
+    for module, args in (("sample", [bad, "--out", tmp_path / "s.png"]), ("evaluate", [bad]),
+                         ("train", ["--resume", "--out", tmp_path, "--epochs", 3])):
+        err = refused(module, *args, expect=str(bad))
+        assert "allow_pickle" not in err and "pickle" not in err.lower()
+
+
+def test_sample_writes_a_grid_of_many_samples_in_bounded_memory(run_dir, tmp_path):
+    code, out, err = cli("sample", run_dir / "checkpoint.npz", "--n", 1000, "--out", tmp_path / "g.png")
+    assert code == 0, err
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_training_into_a_log_file_writes_no_progress_bar_noise(shared_data_dir, tmp_path):
+    code, out, err = cli("train", "--subset", 300, "--batch-size", 10, "--epochs", 2,
+                         "--out", tmp_path, data_dir=shared_data_dir)
+    assert code == 0, err
+    assert "\r" not in err and "\r" not in out
+    assert "epoch 1/2:" in out + err and "epoch 2/2:" in out + err  # one line per epoch instead
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_ctrl_c_after_an_unchecked_divergence_keeps_the_good_checkpoint(shared_data_dir, tmp_path,
+                                                                       monkeypatch, capsys):
+    """The worst moment: the run diverges, and Ctrl-C lands before the next NaN check (every
+    --log-every updates). Driven deterministically: the same update poisons the parameters and
+    sends SIGINT."""
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    base = ["--subset", "300", "--batch-size", "10", "--out", str(tmp_path), "--data-dir",
+            str(shared_data_dir)]
+    train.main(base + ["--epochs", "1"])
+    good = (tmp_path / "checkpoint.npz").read_bytes()
+
+    step, calls = GAN.step, []
+    def diverge_then_ctrl_c(self, x_real):
+        stats = step(self, x_real)
+        calls.append(1)
+        if len(calls) == 5:  # update 35, long before the next check at update 1000
+            self.G.params["4.b"][...] = np.nan
+            os.kill(os.getpid(), signal.SIGINT)
+        return stats
+    monkeypatch.setattr(GAN, "step", diverge_then_ctrl_c)
+    with pytest.raises(SystemExit) as stop:
+        train.main(base + ["--epochs", "3", "--resume", "--log-every", "1000"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 130 and "Traceback" not in err
+    assert "diverged" in err and "after update 30), is kept unchanged" in err
+    assert (tmp_path / "checkpoint.npz").read_bytes() == good
+
+
+def test_the_ctrl_c_hint_names_the_data_dir_it_was_given(shared_data_dir, tmp_path, monkeypatch, capsys):
+    step, calls = GAN.step, []
+    def step_then_ctrl_c(self, x_real):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return step(self, x_real)
+    monkeypatch.setattr(GAN, "step", step_then_ctrl_c)
+    with pytest.raises(SystemExit):
+        train.main(["--subset", "300", "--batch-size", "10", "--epochs", "1", "--out", str(tmp_path),
+                    "--data-dir", str(shared_data_dir)])
+    err = capsys.readouterr().err
+    assert f"--resume --out {tmp_path} --data-dir {shared_data_dir}" in err
+    config, state = json.loads((tmp_path / "config.json").read_text()), None
+    assert config["subset"] == 300
