@@ -97,7 +97,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     paths = sorted(args.lessons.glob("*.ipynb")) if args.lessons.is_dir() else [args.lessons]
     if not paths or not all(p.is_file() for p in paths):
-        sys.exit(f"python -m minigan.exercises: error: no notebooks found at {args.lessons}")
+        print(f"python -m minigan.exercises: error: no notebooks found at {args.lessons}", file=sys.stderr)
+        raise SystemExit(2)
     args.out.mkdir(parents=True, exist_ok=True)
     for path in paths:
         nb = student_version(json.loads(path.read_text()))

@@ -87,10 +87,12 @@ def states(obj):
 
 
 def set_states(obj, saved):
-    """Restore what :func:`states` returned; paths missing from ``saved`` are left alone."""
+    """Restore what :func:`states` returned into the NumPy generators of ``obj``; paths missing
+    from ``saved``, and CuPy generators (whose state cannot be set), are left alone."""
     for path, (holder, attribute) in generators(obj).items():
-        if path in saved:
-            set_state(getattr(holder, attribute), saved[path])
+        g = getattr(holder, attribute)
+        if path in saved and isinstance(g, (np.random.Generator, np.random.RandomState)):
+            set_state(g, saved[path])
 
 
 def reseed(obj, seed, *position):

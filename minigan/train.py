@@ -153,7 +153,7 @@ def _main(argv):
     z_fixed = gan.noise(100, backend.default_rng(np.random.SeedSequence([config["seed"], 0]), xp))
     if args.resume:
         state = checkpoint.restore(ckpt_path, gan)
-        if state["batch"] and not state.get("rng_states"):  # CuPy's states are not saved
+        if state["batch"] and (xp is not np or not state.get("rng_states")):  # CuPy: no states
             rng.reseed(gan, config["seed"], state["epoch"] + 1, state["batch"])
     lr_at = ExponentialDecay(config["lr"], config["lr_decay"], config["lr_floor"])
     momentum_at = LinearRamp(config["momentum"], config["final_momentum"], config["momentum_saturate"])
