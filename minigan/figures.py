@@ -146,3 +146,33 @@ def figure3(images, path=None, steps=10, title=None, ax=None):
         raise ValueError(f"figure3: {len(images)} images do not split into rows of {steps} steps; "
                          "pass G's output for interpolate(z0, z1, steps)")
     return _draw(tile(images, ncols=steps), path, title, ax)
+
+
+def curves(metrics, path=None):
+    """Learning curves of a run from its ``metrics.jsonl`` records (a list of dicts, one per
+    epoch): the validation Parzen log-likelihood where measured, mean D(x) and D(G(z)), and both
+    losses, against the epoch. Written to ``path`` (PNG) if given; returns the Figure."""
+    from matplotlib.figure import Figure
+
+    epochs = [m["epoch"] for m in metrics]
+    fig = Figure(figsize=(12, 3.4))
+    axes = fig.subplots(1, 3)
+    scored = [(m["epoch"], m["valid_ll"]) for m in metrics if "valid_ll" in m]
+    if scored:
+        axes[0].plot(*zip(*scored), "o-", color="C2")
+    axes[0].set_title("validation log-likelihood (Parzen, nats)", fontsize=9)
+    axes[1].plot(epochs, [m["d_real"] for m in metrics], label="D(x)")
+    axes[1].plot(epochs, [m["d_fake"] for m in metrics], label="D(G(z))")
+    axes[1].set_ylim(0, 1)
+    axes[1].set_title("mean discriminator output", fontsize=9)
+    axes[2].plot(epochs, [m["d_loss"] for m in metrics], label="D loss")
+    axes[2].plot(epochs, [m["g_loss"] for m in metrics], label="G loss")
+    axes[2].set_title("losses", fontsize=9)
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig

@@ -5,8 +5,10 @@
 
 Reads top to bottom: arguments, data, model, loop (:func:`minigan.training.steps`), checkpoint.
 Every epoch writes ``OUT/metrics.jsonl`` (one JSON line), ``OUT/samples/epoch_NNNN.png`` (a fixed
-noise batch) and ``OUT/checkpoint.npz``; Ctrl-C saves a checkpoint after the current update,
-and ``--resume`` continues the run bit-identically on the NumPy backend.
+noise batch), ``OUT/curves.png`` (the learning curves) and ``OUT/checkpoint.npz``; every
+``--valid-every`` epochs G is scored on the validation split (Table 1's Parzen protocol) and the
+best checkpoint so far is kept as ``OUT/best.npz``. Ctrl-C saves a checkpoint after the current
+update, and ``--resume`` continues the run bit-identically on the NumPy backend.
 """
 import argparse
 import json
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import backend, checkpoint, cli, data, figures, models, rng, training
+from . import backend, checkpoint, cli, data, figures, models, parzen, rng, training
 from .gan import NOISE, OBJECTIVES, UPDATES
 from .optim import ExponentialDecay, LinearRamp
 
@@ -35,6 +37,7 @@ PRESETS = {"paper": dict(update="simultaneous")}
 
 # Flags that may change when a run is resumed; every other setting is the checkpoint's.
 RESUMABLE = ("epochs", "backend")
+VALID_SAMPLES = 10_000  # generator samples for the validation score, as Table 1's protocol
 
 
 def parse_args(argv=None):
@@ -52,8 +55,8 @@ def parse_args(argv=None):
                f"epochs 1..{d['momentum_saturate']}. The networks (G 100-1200-1200-784, D maxout "
                "240x5 x2 with dropout 0.2/0.5/0.5) are the paper's for every run. Flags given "
                "explicitly override the preset.\n\n--resume continues OUT/checkpoint.npz with "
-               "the checkpoint's settings; only --epochs, --backend, --log-every and --data-dir "
-               "may be given with it (any other flag that differs is refused).\n\nData: "
+               "the checkpoint's settings; only --epochs, --backend, --log-every, --valid-every and "
+               "--data-dir may be given with it (any other flag that differs is refused).\n\nData: "
                "--data-dir, else $MINIGAN_DATA_DIR, else ~/.cache/minigan (downloaded if missing).")
     a = p.add_argument
     a("--preset", choices=sorted(PRESETS), help="start from the paper's hyperparameters")
@@ -82,6 +85,10 @@ def parse_args(argv=None):
     a("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
     a("--log-every", type=cli.integer(1), default=50,
       help="updates between progress-bar updates and NaN checks (default 50)")
+    a("--valid-every", type=cli.integer(0), default=5,
+      help="every N epochs, score G on the validation split with the paper's Parzen protocol "
+           f"({VALID_SAMPLES:,} samples, sigma chosen on the first 1,000 validation images) and "
+           "keep the best checkpoint as OUT/best.npz; the test set is never used (default 5; 0 = never)")
     return p.parse_args(argv)
 
 
@@ -103,7 +110,7 @@ def resumed_config(args, saved):
             raise cli.Failure(
                 f"--resume: --{k.replace('_', '-')} {v}{source} conflicts with the checkpoint's "
                 f"{saved[k]}. A resumed run keeps its settings; only --epochs, --backend, "
-                "--log-every and --data-dir may change. Drop the flag, or start a new run "
+                "--log-every, --valid-every and --data-dir may change. Drop the flag, or start a new run "
                 "with another --out.")
     config = dict(saved, **{k: asked[k] for k in RESUMABLE if k in asked})
     missing = set(DEFAULTS) - set(config)
@@ -144,6 +151,8 @@ def _main(argv):
         raise cli.Failure(f"--subset {config['subset']}: {config['dataset']} has only "
                           f"{len(x_host)} training images")
     x_host = x_host[:config["subset"]]
+    if args.valid_every:  # the first 1,000 validation images: sigma is chosen on these, as Table 1
+        x_valid = xp.asarray(data.load(config["dataset"], "valid", args.data_dir)[0][:parzen.N_VALID])
     if len(x_host) < config["batch_size"] * config["k"]:
         raise cli.Failure(f"{len(x_host)} training images are fewer than one update's "
                           f"k * batch size = {config['k'] * config['batch_size']}")
@@ -164,7 +173,7 @@ def _main(argv):
     started, step = time.time(), state["step"]
     last_saved = state["step"] if args.resume else None  # the update the file on disk holds
     again = f"--resume --out {out}" + (f" --data-dir {args.data_dir}" if args.data_dir else "")
-    bar, sums = None, {}
+    bar, sums, best = None, {}, state.get("best_valid")
     try:
         for r in training.steps(gan, x_host, config["epochs"], config["batch_size"], lr_at,
                                 momentum_at, config["seed"], state, args.log_every):
@@ -182,22 +191,37 @@ def _main(argv):
                 metrics = {"epoch": r["epoch"], "step": step,
                            **{k: float(v) / done for k, v in sums.items()}, "lr": r["lr"],
                            "momentum": r["momentum"], "seconds": round(time.time() - started, 2)}
-                sums = {}
-                checkpoint.save(ckpt_path, gan, config, training.position(r))
+                sums, improved = {}, False
+                if args.valid_every and r["epoch"] % args.valid_every == 0:
+                    clock = time.time()
+                    samples = gan.sample(VALID_SAMPLES, seed=config["seed"])  # not the training stream
+                    sigma, scores = parzen.select_sigma(x_valid, samples.astype(x_valid.dtype))
+                    metrics.update(valid_ll=float(scores.max()), valid_sigma=sigma,
+                                   valid_seconds=round(time.time() - clock, 2))
+                    improved = best is None or metrics["valid_ll"] > best
+                    best = metrics["valid_ll"] if improved else best
+                position = dict(training.position(r), best_valid=best)
+                checkpoint.save(ckpt_path, gan, config, position)
                 last_saved = step
+                if improved:
+                    checkpoint.save(out / "best.npz", gan, config, position)
                 with open(out / "metrics.jsonl", "a") as f:
                     f.write(json.dumps(metrics) + "\n")
                 figures.save_grid(gan.sample(z=z_fixed), out / "samples" / f"epoch_{r['epoch']:04d}.png",
                                   title=f"{config['dataset']}, epoch {r['epoch']}")
+                history = [json.loads(line) for line in open(out / "metrics.jsonl")]
+                figures.curves(history, out / "curves.png")
+                scored = (f", validation {metrics['valid_ll']:.1f} nats" + (" (best)" if improved else "")
+                          if "valid_ll" in metrics else "")
                 tqdm.write(f"epoch {r['epoch']}/{config['epochs']}: D loss {metrics['d_loss']:.3f}, "
                            f"G loss {metrics['g_loss']:.3f}, D(x) {metrics['d_real']:.2f}, "
-                           f"D(G(z)) {metrics['d_fake']:.2f}, {metrics['seconds']:.0f} s")
+                           f"D(G(z)) {metrics['d_fake']:.2f}{scored}, {metrics['seconds']:.0f} s")
             if interrupted:  # Ctrl-C: save after this update (unless the epoch end just did)
                 if bar is not None:
                     bar.close()
                 if last_saved != step:
                     try:
-                        checkpoint.save(ckpt_path, gan, config, training.position(r))
+                        checkpoint.save(ckpt_path, gan, config, dict(training.position(r), best_valid=best))
                     except checkpoint.CheckpointError as err:
                         raise cli.Interrupted(
                             f"\ninterrupted in epoch {r['epoch']} after update {step}, but the "

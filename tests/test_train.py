@@ -199,3 +199,40 @@ def test_fit_trains_the_same_parameters_as_the_command_line(shared_data_dir, tmp
     for tag, net in (("G", gan.G), ("D", gan.D)):
         for k, p in net.params.items():
             np.testing.assert_array_equal(p, saved[f"{tag}/{k}"], err_msg=f"{tag} {k}")
+
+
+def test_validation_keeps_the_best_checkpoint_and_resume_keeps_the_best_score(
+        shared_data_dir, tmp_path, monkeypatch):
+    """best.npz changes only when the validation score improves; a resumed run remembers the
+    best score; the test split is never read during training; curves.png is drawn."""
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    monkeypatch.setattr(train, "VALID_SAMPLES", 100)  # the score itself is planted below
+    scores = iter([10.0, 5.0, 12.0, 11.0, 13.0])
+    monkeypatch.setattr(train.parzen, "select_sigma",
+                        lambda valid, samples: (0.2, np.array([next(scores), 0.0])))
+    splits, load = [], data.load
+    monkeypatch.setattr(train.data, "load", lambda name, split, *a, **k: (splits.append(split), load(name, split, *a, **k))[1])
+
+    def best_epoch():
+        return checkpoint.read(tmp_path / "best.npz")[1]["epoch"]
+    small_run(tmp_path, "--epochs", "2", "--valid-every", "1")
+    assert best_epoch() == 1                                   # 10, then 5: no better
+    small_run(tmp_path, "--epochs", "4", "--valid-every", "1", "--resume")
+    assert best_epoch() == 3                                   # 12 beats 10; 11 does not beat 12
+    small_run(tmp_path, "--epochs", "5", "--valid-every", "1", "--resume")
+    assert best_epoch() == 5
+    metrics = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [m["valid_ll"] for m in metrics] == [10.0, 5.0, 12.0, 11.0, 13.0]
+    assert checkpoint.read(tmp_path / "checkpoint.npz")[1]["best_valid"] == 13.0
+    assert "test" not in splits and "valid" in splits
+    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_validation_score_is_the_parzen_protocol_on_real_samples(shared_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    monkeypatch.setattr(train, "VALID_SAMPLES", 500)
+    small_run(tmp_path, "--epochs", "1", "--valid-every", "1")
+    m = json.loads((tmp_path / "metrics.jsonl").read_text())
+    assert np.isfinite(m["valid_ll"]) and m["valid_sigma"] in np.logspace(-1, 0, 10)
+    gan, config, state = checkpoint.load(tmp_path / "best.npz")
+    assert state["best_valid"] == m["valid_ll"]
