@@ -195,7 +195,7 @@ def _main(argv):
                 if args.valid_every and r["epoch"] % args.valid_every == 0:
                     clock = time.time()
                     samples = gan.sample(VALID_SAMPLES, seed=config["seed"])  # not the training stream
-                    sigma, scores = parzen.select_sigma(x_valid, samples.astype(x_valid.dtype))
+                    sigma, scores = parzen.select_sigma(x_valid, samples.astype(x_valid.dtype), progress=False)
                     metrics.update(valid_ll=float(scores.max()), valid_sigma=sigma,
                                    valid_seconds=round(time.time() - clock, 2))
                     improved = best is None or metrics["valid_ll"] > best

@@ -209,7 +209,7 @@ def test_validation_keeps_the_best_checkpoint_and_resume_keeps_the_best_score(
     monkeypatch.setattr(train, "VALID_SAMPLES", 100)  # the score itself is planted below
     scores = iter([10.0, 5.0, 12.0, 11.0, 13.0])
     monkeypatch.setattr(train.parzen, "select_sigma",
-                        lambda valid, samples: (0.2, np.array([next(scores), 0.0])))
+                        lambda valid, samples, **_: (0.2, np.array([next(scores), 0.0])))
     splits, load = [], data.load
     monkeypatch.setattr(train.data, "load", lambda name, split, *a, **k: (splits.append(split), load(name, split, *a, **k))[1])
 
