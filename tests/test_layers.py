@@ -1,5 +1,5 @@
 """Every layer's hand-derived backward against finite differences, and the rest of the layer
-contract of ``shared/API.md``: forward formulas, maxout's ties, a sigmoid that never overflows,
+contract of ``docs/API.md``: forward formulas, maxout's ties, a sigmoid that never overflows,
 dtypes that stay as stated, shape errors a student can act on, dropout's mask, initialisation,
 ``params``/``grads``, and a backward that never touches a parameter.
 
