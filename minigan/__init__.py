@@ -8,10 +8,10 @@ logits), ``optim`` (SGD, momentum, schedules), ``gradcheck`` (finite differences
 (Algorithm 1), ``training`` (its outer loop: epochs and schedules), ``models`` (the paper's
 networks), ``rng`` (where the randomness lives), ``checkpoint``, ``data``, ``parzen`` (Table 1),
 ``figures`` (Figures 2 and 3), ``theory`` (Proposition 1, Theorem 1), ``toy`` (Figure 1),
-``mixture`` (Section 6). Importing them loads neither CuPy nor matplotlib's pyplot.
+``mixture`` (Section 6), ``exercises`` (the lessons' self-checking exercises). Importing them loads neither CuPy nor matplotlib's pyplot.
 The command lines are ``python -m minigan.train``, ``.sample`` and ``.evaluate``.
 """
-from . import (backend, checkpoint, data, figures, gan, gradcheck, layers, losses, mixture, models,
+from . import (backend, checkpoint, data, exercises, figures, gan, gradcheck, layers, losses, mixture, models,
                optim, parzen, rng, theory, toy, training)
 
 __version__ = "0.1.0"

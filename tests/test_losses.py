@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.special import expit
 
+import minigan as mg
 from minigan.losses import bce_with_logits
 
 
@@ -42,14 +43,8 @@ def test_confident_and_right_costs_nothing_confident_and_wrong_costs_the_logit()
 def test_bce_gradient_matches_central_differences(logits, seed):
     targets = np.random.default_rng(seed).uniform(0, 1, logits.shape)
     _, dlogits = bce_with_logits(logits, targets)
-    h = 1e-6
-    numeric = np.zeros_like(logits)
-    for i in np.ndindex(logits.shape):
-        step = np.zeros_like(logits)
-        step[i] = h
-        plus, _ = bce_with_logits(logits + step, targets)
-        minus, _ = bce_with_logits(logits - step, targets)
-        numeric[i] = (plus - minus) / (2 * h)
+    logits = logits.copy()
+    numeric = mg.gradcheck.numeric_gradient(lambda: bce_with_logits(logits, targets)[0], logits, h=1e-6)
     assert np.allclose(dlogits, numeric, rtol=1e-6, atol=1e-9)
 
 
