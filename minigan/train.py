@@ -193,11 +193,7 @@ def _main(argv):
                            "momentum": r["momentum"], "seconds": round(time.time() - started, 2)}
                 sums, improved = {}, False
                 if args.valid_every and r["epoch"] % args.valid_every == 0:
-                    clock = time.time()
-                    samples = gan.sample(VALID_SAMPLES, seed=config["seed"])  # not the training stream
-                    sigma, scores = parzen.select_sigma(x_valid, samples.astype(x_valid.dtype), progress=False)
-                    metrics.update(valid_ll=float(scores.max()), valid_sigma=sigma,
-                                   valid_seconds=round(time.time() - clock, 2))
+                    metrics.update(validate(gan, x_valid, config["seed"]))
                     improved = best is None or metrics["valid_ll"] > best
                     best = metrics["valid_ll"] if improved else best
                 position = dict(training.position(r), best_valid=best)
@@ -205,17 +201,7 @@ def _main(argv):
                 last_saved = step
                 if improved:
                     checkpoint.save(out / "best.npz", gan, config, position)
-                with open(out / "metrics.jsonl", "a") as f:
-                    f.write(json.dumps(metrics) + "\n")
-                figures.save_grid(gan.sample(z=z_fixed), out / "samples" / f"epoch_{r['epoch']:04d}.png",
-                                  title=f"{config['dataset']}, epoch {r['epoch']}")
-                history = [json.loads(line) for line in open(out / "metrics.jsonl")]
-                figures.curves(history, out / "curves.png")
-                scored = (f", validation {metrics['valid_ll']:.1f} nats" + (" (best)" if improved else "")
-                          if "valid_ll" in metrics else "")
-                tqdm.write(f"epoch {r['epoch']}/{config['epochs']}: D loss {metrics['d_loss']:.3f}, "
-                           f"G loss {metrics['g_loss']:.3f}, D(x) {metrics['d_real']:.2f}, "
-                           f"D(G(z)) {metrics['d_fake']:.2f}{scored}, {metrics['seconds']:.0f} s")
+                report(out, metrics, gan.sample(z=z_fixed), config, improved)
             if interrupted:  # Ctrl-C: save after this update (unless the epoch end just did)
                 if bar is not None:
                     bar.close()
@@ -232,13 +218,37 @@ def _main(argv):
     except (training.Diverged, checkpoint.CheckpointError) as err:
         if bar is not None:
             bar.close()
+        hint = " or --g-objective non-saturating" if config["g_objective"] == "minimax" else ""
         raise cli.Failure(f"{err}. Training stopped. {_kept(ckpt_path, last_saved)} Try a "
-                          "smaller --lr, --dtype float64, or --g-objective non-saturating.") from None
+                          f"smaller --lr, --dtype float64{hint}.") from None
     finally:
         signal.signal(signal.SIGINT, previous_handler)
     print(f"done: {config['dataset']} to epoch {config['epochs']}, {step} updates, "
           f"{time.time() - started:.0f} s this session; samples in {out / 'samples'}, "
           f"checkpoint {ckpt_path}")
+
+
+def validate(gan, x_valid, seed):
+    """Table 1's score on the validation images: VALID_SAMPLES samples of G (from their own
+    noise, not the training stream), sigma chosen on ``x_valid``; the best mean log-likelihood."""
+    clock = time.time()
+    samples = gan.sample(VALID_SAMPLES, seed=seed).astype(x_valid.dtype)
+    sigma, scores = parzen.select_sigma(x_valid, samples, progress=False)
+    return dict(valid_ll=float(scores.max()), valid_sigma=sigma, valid_seconds=round(time.time() - clock, 2))
+
+
+def report(out, metrics, grid, config, improved):
+    """An epoch's record: a line in metrics.jsonl and on the screen, the sample grid, the curves."""
+    with open(out / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(metrics) + "\n")
+    figures.save_grid(grid, out / "samples" / f"epoch_{metrics['epoch']:04d}.png",
+                      title=f"{config['dataset']}, epoch {metrics['epoch']}")
+    figures.curves([json.loads(line) for line in open(out / "metrics.jsonl")], out / "curves.png")
+    scored = (f", validation {metrics['valid_ll']:.1f} nats" + (" (best)" if improved else "")
+              if "valid_ll" in metrics else "")
+    tqdm.write(f"epoch {metrics['epoch']}/{config['epochs']}: D loss {metrics['d_loss']:.3f}, "
+               f"G loss {metrics['g_loss']:.3f}, D(x) {metrics['d_real']:.2f}, "
+               f"D(G(z)) {metrics['d_fake']:.2f}{scored}, {metrics['seconds']:.0f} s")
 
 
 def _kept(ckpt_path, step):
