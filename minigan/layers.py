@@ -156,15 +156,21 @@ class Maxout(Layer):
     def forward(self, x, train=True):
         self._check(x, self.n_in)
         self.x = x
-        z = (x @ self.params["W"] + self.params["b"]).reshape(len(x), self.units, self.pieces)
-        self.winner = z.argmax(axis=2)                       # (batch, units)
-        return z.max(axis=2)
+        xp = _backend.array_module(x)
+        z = x @ self.params["W"]
+        z += self.params["b"]  # in place: no second (batch, units*pieces) array
+        z = z.reshape(len(x), self.units, self.pieces)
+        # One pass over z finds the winners; their values are then read off, not searched again.
+        self.winner = z.argmax(axis=2)[:, :, None]          # (batch, units, 1)
+        return xp.take_along_axis(z, self.winner, axis=2)[:, :, 0]
 
     def backward(self, dy):
         # dz[:, u, p] = dy[:, u] if p is unit u's winning piece else 0;  then as Linear
         xp = _backend.array_module(dy)
-        won = xp.arange(self.pieces) == self.winner[:, :, None]
-        dz = (won * dy[:, :, None]).reshape(len(dy), self.units * self.pieces)
+        # Scatter dy into zeros at the winners: no (batch, units, pieces) mask is built.
+        dz = xp.zeros((len(dy), self.units, self.pieces), dtype=dy.dtype)
+        xp.put_along_axis(dz, self.winner, dy[:, :, None], axis=2)
+        dz = dz.reshape(len(dy), self.units * self.pieces)
         self.grads = {"W": self.x.T @ dz, "b": dz.sum(axis=0)}
         return dz @ self.params["W"].T
 
