@@ -62,7 +62,9 @@ class Linear(Layer):
     def forward(self, x, train=True):
         self._check(x, self.n_in)
         self.x = x
-        return x @ self.params["W"] + self.params["b"]
+        y = x @ self.params["W"]
+        y += self.params["b"]  # in place: no second (batch, n_out) array
+        return y
 
     def backward(self, dy):
         # dx = dy @ W.T;  dW = x.T @ dy;  db = sum_batch dy
@@ -201,8 +203,12 @@ class Dropout(Layer):
         if not train or self.p_drop == 0:
             self.scale = None
             return x
-        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p_drop
-        self.scale = keep.astype(x.dtype) / (1 - self.p_drop)
+        xp = _backend.array_module(x)
+        # The mask is built in the array of uniform draws itself, in place: 1.0 where u >= p_drop
+        # (kept), 0.0 where dropped, then times 1 / (1 - p_drop). No bool or float temporaries.
+        self.scale = self.rng.random(x.shape, dtype=x.dtype)
+        xp.greater_equal(self.scale, self.p_drop, out=self.scale)
+        self.scale *= 1 / (1 - self.p_drop)
         return x * self.scale
 
     def backward(self, dy):
