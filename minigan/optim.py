@@ -21,10 +21,13 @@ class SGD:
     def step(self):
         """Apply one update from the gradients the last ``backward`` stored."""
         params, grads = self.model.params, self.model.grads
+        # As Python floats: a NumPy float64 scalar (a schedule computed with NumPy) would make
+        # lr * grad a float64 temporary in a float32 update.
+        lr, momentum = float(self.lr), float(self.momentum)
         for k, p in params.items():
-            v = self.velocity[k]
-            v *= self.momentum
-            v -= self.lr * grads[k]
+            v = self.velocity[k]  # every operation below is in place, on v and then on p
+            v *= momentum
+            v -= lr * grads[k]
             p += v
 
 
