@@ -80,3 +80,21 @@ def test_the_student_version_runs_with_every_exercise_not_attempted(path):
     assert printed.count("not attempted yet") == checks, (
         f"{path.name}: {checks} check cells, but {printed.count('not attempted yet')} said "
         "'not attempted yet' in the student version")
+
+
+def test_a_chapter_without_mnist_says_where_to_put_it_in_one_line(monkeypatch, tmp_path):
+    """A student without the data set gets one line naming what to copy where, not a traceback
+    from deep inside the library."""
+    empty = tmp_path / "data"
+    empty.mkdir()
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(empty))
+    nb = nbformat.read(LESSONS / "05_training_on_mnist.ipynb", as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(SAME_PYTHON.strip()))
+    client = nbclient.NotebookClient(nb, timeout=240, kernel_name="python3",
+                                     resources={"metadata": {"path": str(LESSONS)}})
+    with pytest.raises(nbclient.exceptions.CellExecutionError):
+        client.execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert len(errors) == 1 and errors[0].ename == "SystemExit", errors
+    message = errors[0].evalue
+    assert "needs MNIST" in message and str(empty) in message and "\n" not in message.strip()
