@@ -11,7 +11,19 @@ networks), ``rng`` (where the randomness lives), ``checkpoint``, ``data``, ``par
 ``mixture`` (Section 6), ``exercises`` (the lessons' self-checking exercises). Importing them loads neither CuPy nor matplotlib's pyplot.
 The command lines are ``python -m minigan.train``, ``.sample`` and ``.evaluate``.
 """
-from . import (backend, checkpoint, data, exercises, figures, gan, gradcheck, layers, losses, mixture, models,
-               optim, parzen, rng, theory, toy, training)
+import importlib
+
+from . import (backend, checkpoint, data, figures, gan, gradcheck, layers, losses, models, optim,
+               parzen, rng, theory, training)
+
+# Modules that are also command lines (python -m minigan.toy) load on first use, so that running
+# one does not find it already imported by this package.
+_ON_FIRST_USE = ("exercises", "mixture", "toy")
+
+
+def __getattr__(name):
+    if name in _ON_FIRST_USE:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'minigan' has no attribute {name!r}")
 
 __version__ = "0.1.0"

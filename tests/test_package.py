@@ -39,3 +39,10 @@ def test_no_command_line_imports_another():
         assert not others, f"minigan/{name}.py imports the command line(s) {sorted(others)}"
     for name in ("train", "sample", "evaluate"):
         assert not imported_modules(PACKAGE / f"{name}.py") & {"toy", "mixture"}
+
+
+def test_library_modules_that_are_also_command_lines_run_without_a_warning():
+    for name in ("toy", "mixture", "exercises", "train"):
+        done = subprocess.run([sys.executable, "-m", f"minigan.{name}", "--help"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0 and "Warning" not in done.stderr, (name, done.stderr)
