@@ -99,7 +99,7 @@ def make_config(args):
     return config
 
 
-def resumed_config(args, saved):
+def resumed_config(args, saved, path="the checkpoint"):
     """The checkpoint's configuration, with only the RESUMABLE flags taken from ``args``; any
     other flag given with a different value is refused, naming both values."""
     explicit = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
@@ -115,8 +115,8 @@ def resumed_config(args, saved):
     config = dict(saved, **{k: asked[k] for k in RESUMABLE if k in asked})
     missing = set(DEFAULTS) - set(config)
     if missing:
-        raise cli.Failure(f"--resume: the checkpoint's configuration lacks {sorted(missing)}; "
-                          "it was not written by this version of minigan.train")
+        raise cli.Failure(f"--resume: {path}: its configuration lacks {sorted(missing)}; it was "
+                          "not written by this version of minigan.train. Start a new run with another --out.")
     return config
 
 
@@ -133,7 +133,7 @@ def _main(argv):
         if not ckpt_path.is_file():
             raise cli.Failure(f"--resume: no checkpoint at {ckpt_path}; start without --resume")
         saved, state = checkpoint.read(ckpt_path)
-        config = resumed_config(args, saved)
+        config = resumed_config(args, saved, ckpt_path)
         if config["epochs"] <= state["epoch"]:
             raise cli.Failure(f"--resume: {ckpt_path} has already trained {state['epoch']} epochs; "
                               f"pass --epochs greater than {state['epoch']} to train on")

@@ -178,3 +178,16 @@ def test_the_ctrl_c_hint_names_the_data_dir_it_was_given(shared_data_dir, tmp_pa
     assert f"--resume --out {tmp_path} --data-dir {shared_data_dir}" in err
     config, state = json.loads((tmp_path / "config.json").read_text()), None
     assert config["subset"] == 300
+
+
+def test_resuming_a_checkpoint_whose_config_lacks_a_key_says_so(tmp_path):
+    """A checkpoint written by something else (or an older minigan) with a partial config."""
+    from minigan import checkpoint, layers
+    G = layers.Sequential(layers.Linear(2, 3))
+    D = layers.Sequential(layers.Linear(3, 1))
+    checkpoint.save(tmp_path / "checkpoint.npz", GAN(G, D, z_dim=2), {"dataset": "mnist"},
+                    {"epoch": 1, "batch": 0, "step": 10})
+    for module, args in (("train", ["--resume", "--out", tmp_path, "--epochs", 3]),
+                         ("sample", [tmp_path / "checkpoint.npz", "--out", tmp_path / "s.png"])):
+        err = refused(module, *args, expect=str(tmp_path / "checkpoint.npz"))
+        assert "lacks" in err or "cannot build" in err
