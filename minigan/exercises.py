@@ -30,7 +30,6 @@ import argparse
 import contextlib
 import json
 import re
-import sys
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -89,6 +88,13 @@ def student_version(notebook):
 
 
 def main(argv=None):
+    """The command line; a user's mistake ends with one message and exit status 2."""
+    from . import cli  # only the command line needs it
+    return cli.run("python -m minigan.exercises", _main, argv)
+
+
+def _main(argv):
+    from .cli import Failure
     p = argparse.ArgumentParser(prog="python -m minigan.exercises",
                                 description="Write the student version of lessons: solutions "
                                             "replaced by stubs, outputs cleared.")
@@ -97,8 +103,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     paths = sorted(args.lessons.glob("*.ipynb")) if args.lessons.is_dir() else [args.lessons]
     if not paths or not all(p.is_file() for p in paths):
-        print(f"python -m minigan.exercises: error: no notebooks found at {args.lessons}", file=sys.stderr)
-        raise SystemExit(2)
+        raise Failure(f"no notebooks found at {args.lessons}")
     args.out.mkdir(parents=True, exist_ok=True)
     for path in paths:
         nb = student_version(json.loads(path.read_text()))

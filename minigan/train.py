@@ -173,7 +173,7 @@ def _main(argv):
     started, step = time.time(), state["step"]
     last_saved = state["step"] if args.resume else None  # the update the file on disk holds
     again = f"--resume --out {out}" + (f" --data-dir {args.data_dir}" if args.data_dir else "")
-    bar, sums, best = None, {}, state.get("best_valid")
+    bar, best = None, state.get("best_valid")
     try:
         for r in training.steps(gan, x_host, config["epochs"], config["batch_size"], lr_at,
                                 momentum_at, config["seed"], state, args.log_every):
@@ -181,17 +181,15 @@ def _main(argv):
                 bar = tqdm(total=r["batches"], initial=r["batch"] - 1, unit="step", disable=None,
                            desc=f"epoch {r['epoch']}/{config['epochs']}", dynamic_ncols=True)
             bar.update()
-            step, sums = r["step"], {k: sums.get(k, 0) + r[k] for k in training.STATS}
+            step = r["step"]
             if step % args.log_every == 0:
                 bar.set_postfix({"D": f"{float(r['d_loss']):.3f}", "G": f"{float(r['g_loss']):.3f}",
                                  "D(x)": f"{float(r['d_real']):.2f}", "D(G(z))": f"{float(r['d_fake']):.2f}"})
-            if r["batch"] == r["batches"]:  # the end of an epoch: metrics, checkpoint, grid
+            if "means" in r:  # the end of an epoch: metrics, checkpoint, grid
                 bar.close()
-                bar, done = None, r["batches"] - (state["batch"] if r["epoch"] == state["epoch"] + 1 else 0)
-                metrics = {"epoch": r["epoch"], "step": step,
-                           **{k: float(v) / done for k, v in sums.items()}, "lr": r["lr"],
+                bar, improved = None, False
+                metrics = {"epoch": r["epoch"], "step": step, **r["means"], "lr": r["lr"],
                            "momentum": r["momentum"], "seconds": round(time.time() - started, 2)}
-                sums, improved = {}, False
                 if args.valid_every and r["epoch"] % args.valid_every == 0:
                     metrics.update(validate(gan, x_valid, config["seed"]))
                     improved = best is None or metrics["valid_ll"] > best

@@ -87,6 +87,8 @@ def steps(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, 
         ``{"epoch", "batch", "batches", "step", "lr", "momentum", "d_loss", "g_loss",
         "d_real", "d_fake"}`` after each update: ``batch`` updates of ``batches`` are done in
         epoch ``epoch``, ``step`` in all; the four statistics are ``gan.step``'s 0-d arrays.
+        The last record of an epoch also holds ``"means"``: the four statistics as floats,
+        averaged over the updates this call made in that epoch.
     """
     xp = gan.xp
     lr_at, momentum_at = _schedule(lr, "lr"), _schedule(momentum, "momentum")
@@ -102,24 +104,29 @@ def steps(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, 
     x = xp.asarray(x, dtype=gan.dtype)
     start = start or {}
     epoch, batch, step = start.get("epoch", 0), start.get("batch", 0), start.get("step", 0)
+    optimizers = (gan.d_optimizer, gan.g_optimizer)
     for epoch in range(epoch + 1, epochs + 1):
         order = xp.asarray(np.random.default_rng([seed, epoch]).permutation(len(x))[:n_batches * per_step])
         if batch == 0:
             rng.reseed(gan, seed, epoch)
-        mu = momentum_at(epoch) if momentum_at else None
+        for opt in optimizers if momentum_at else ():
+            opt.momentum = momentum_at(epoch)
+        sums, first = dict.fromkeys(STATS, 0), batch
         for batch in range(batch, n_batches):
-            rate = lr_at(step) if lr_at else None
-            for opt in (gan.d_optimizer, gan.g_optimizer):
-                opt.lr = opt.lr if rate is None else rate
-                opt.momentum = opt.momentum if mu is None else mu
+            for opt in optimizers if lr_at else ():
+                opt.lr = lr_at(step)
             stats = gan.step(x[order[batch * per_step:(batch + 1) * per_step]])
             step += 1
+            sums = {k: sums[k] + stats[k] for k in STATS}
             if step % check_every == 0 or batch == n_batches - 1:
                 shown = {k: float(v) for k, v in stats.items()}  # waits for the GPU
                 if not all(map(math.isfinite, shown.values())):
                     raise Diverged(epoch, step, shown)
-            yield dict(epoch=epoch, batch=batch + 1, batches=n_batches, step=step,
-                       lr=gan.g_optimizer.lr, momentum=gan.g_optimizer.momentum, **stats)
+            record = dict(epoch=epoch, batch=batch + 1, batches=n_batches, step=step,
+                          lr=gan.g_optimizer.lr, momentum=gan.g_optimizer.momentum, **stats)
+            if batch == n_batches - 1:
+                record["means"] = {k: float(v) / (n_batches - first) for k, v in sums.items()}
+            yield record
         batch = 0
 
 
@@ -133,17 +140,13 @@ def fit(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, se
         averaged over the epoch's updates. Its last entry is a valid ``start`` for the next call.
         ``progress=True`` shows a tqdm bar. Raises :class:`Diverged` on a non-finite loss.
     """
-    history, sums = [], {}
+    history = []
     bar = tqdm(desc="training", unit="update", disable=not progress, dynamic_ncols=True)
     try:
         for r in steps(gan, x, epochs, batch_size, lr, momentum, seed, start, check_every):
             bar.update()
-            sums = {k: sums.get(k, 0) + r[k] for k in STATS}
-            if r["batch"] == r["batches"]:
-                done = r["batches"] - (start or {}).get("batch", 0) if not history else r["batches"]
-                history.append({**position(r), "lr": r["lr"], "momentum": r["momentum"],
-                                **{k: float(v) / done for k, v in sums.items()}})
-                sums = {}
+            if "means" in r:
+                history.append({**position(r), "lr": r["lr"], "momentum": r["momentum"], **r["means"]})
                 bar.set_postfix(epoch=r["epoch"], D=f"{history[-1]['d_loss']:.3f}",
                                 G=f"{history[-1]['g_loss']:.3f}")
     finally:
