@@ -45,12 +45,15 @@ def forward_products(shapes, batch):
     return [("x @ W", batch, n_in, n_out) for n_in, n_out in shapes]
 
 
-def backward_products(shapes, batch):
-    """dW = x.T @ dy and dx = dy @ W.T for each layer, output to input (minigan's backward always
-    returns dx, the first layer's included)."""
+def backward_products(shapes, batch, weights=True, data=False):
+    """Output to input: dW = x.T @ dy for each layer (unless ``weights`` is False: D while G's loss
+    passes through it), and dx = dy @ W.T for each layer but the first (unless ``data``: dx into
+    the data or the noise is never needed). These are exactly the products minigan's backward runs
+    (``requires_grad``, ``needs_input_grad``), and the ones PyTorch's autograd runs."""
     out = []
-    for n_in, n_out in reversed(shapes):
-        out += [("x.T @ dy", batch, n_in, n_out), ("dy @ W.T", batch, n_in, n_out)]
+    for i, (n_in, n_out) in reversed(list(enumerate(shapes))):
+        out += [("x.T @ dy", batch, n_in, n_out)] if weights else []
+        out += [("dy @ W.T", batch, n_in, n_out)] if i > 0 or data else []
     return out
 
 
@@ -59,11 +62,12 @@ def update_products(G, D, order):
     g, d = weights(G), weights(D)
     if order == "alternating":   # D's update on 2m (real and fake as one batch), then G's on m
         return (forward_products(g, M) + forward_products(d, 2 * M) + backward_products(d, 2 * M)
-                + forward_products(g, M) + forward_products(d, M) + backward_products(d, M)
-                + backward_products(g, M))
+                + forward_products(g, M) + forward_products(d, M)
+                + backward_products(d, M, weights=False, data=True) + backward_products(g, M))
     # simultaneous: one pass of D over 2m, back-propagated twice (G's loss, then D's)
     return (forward_products(g, M) + forward_products(d, 2 * M)
-            + 2 * backward_products(d, 2 * M) + backward_products(g, M))
+            + backward_products(d, 2 * M, weights=False, data=True) + backward_products(g, M)
+            + backward_products(d, 2 * M))
 
 
 def flops(products):
@@ -135,7 +139,7 @@ def torch_update(G_np, D_np, order, torch):
         stats(logits)
         g_loss = bce(D(G(noise())), ones)
         g_opt.zero_grad()
-        g_loss.backward()
+        g_loss.backward(inputs=list(G.parameters()))  # not D's: the same products as minigan
         g_opt.step()
 
     def simultaneous(x):

@@ -20,16 +20,18 @@ Two update orders:
 
 A layer caches only its last forward, so D sees real and fake data as *one* concatenated
 batch, and each pass is back-propagated before the next forward. Every backward is the
-plain ``backward(dy) -> dx`` of the layer contract; when G's loss is back-propagated through
-D, D's ``grads`` are overwritten too, which is harmless: D's optimizer has already stepped
-(alternating), or D's own backward runs last (simultaneous).
+plain ``backward(dy) -> dx`` of the layer contract, run by :func:`~minigan.layers.run_backward`
+with flags saying what will not be used, as autograd knows without being told: D's ``grads``
+while G's loss passes through D, and ``dx`` into the data or the noise. The built-in layers skip
+those products; a layer of your own may compute them anyway, harmlessly (D's optimizer has
+already stepped, or, in the simultaneous update, D's own backward runs last).
 """
 import math
 
 import numpy as np
 
 from . import backend
-from .layers import check_backward, require_layer, sigmoid
+from .layers import require_layer, run_backward, sigmoid
 from .losses import bce_with_logits, generator_loss
 from .optim import SGD
 
@@ -123,16 +125,18 @@ class GAN:
         Returns ``{"d_loss", "d_real" (mean D(x)), "d_fake" (mean D(G(z)))}``."""
         x_fake = self.G.forward(z, train=True)
         _, dlogits, stats = self._discriminate(x_real, x_fake, 1.0)
-        self._backward(self.D, dlogits, (len(x_real) + len(x_fake), x_real.shape[1]))
+        run_backward(self.D, dlogits, (len(x_real) + len(x_fake), x_real.shape[1]),
+                     needs_input_grad=False)  # D's input is data: no dx
         return stats
 
     def generator_gradients(self, z):
         """Algorithm 1, line 8: store in ``G.grads`` the gradient of G's loss, back-propagated
-        through D (D's ``grads`` are overwritten on the way; D is not updated). Returns the loss."""
+        through D (D is not updated: its ``grads`` are not asked for). Returns the loss."""
         x_fake = self.G.forward(z, train=True)
         logits = self.D.forward(x_fake, train=True)
         loss, dlogits = self._generator_loss(logits)
-        self._backward(self.G, self._backward(self.D, dlogits, x_fake.shape), z.shape)
+        dx_fake = run_backward(self.D, dlogits, x_fake.shape, requires_grad=False)
+        run_backward(self.G, dx_fake, z.shape, needs_input_grad=False)  # z is noise: no dz
         return loss
 
     def simultaneous_gradients(self, x_real, z):
@@ -143,16 +147,10 @@ class GAN:
         both = (m + len(x_fake), x_real.shape[1])
         stats["g_loss"], dfake = self._generator_loss(logits[m:])
         dlogits_g = self.xp.concatenate([0 * dfake, dfake])
-        self._backward(self.G, self._backward(self.D, dlogits_g, both)[m:], z.shape)
-        self._backward(self.D, dlogits_d, both)  # last, so D.grads holds D's own gradient
+        dx_both = run_backward(self.D, dlogits_g, both, requires_grad=False)
+        run_backward(self.G, dx_both[m:], z.shape, needs_input_grad=False)
+        run_backward(self.D, dlogits_d, both, needs_input_grad=False)  # last: D.grads is D's own
         return stats
-
-    @staticmethod
-    def _backward(net, dy, x_shape):
-        """``net.backward(dy)``, checked against the layer contract (a student's net included)."""
-        dx = net.backward(dy)
-        check_backward(net, x_shape, dx)
-        return dx
 
     def step(self, x_real):
         """One iteration of Algorithm 1 (or of the code's simultaneous update).

@@ -10,6 +10,13 @@ Every layer follows one contract (``docs/API.md``), and a student's own layer ne
   changes a parameter: updates are the optimizer's job, so every gradient can be checked.
 * ``params`` and ``grads``: dicts with the same keys and shapes (empty without parameters).
 
+Two flags let a caller say what it will not use, as PyTorch's ``requires_grad`` and
+``ctx.needs_input_grad`` do: ``requires_grad = False`` (nobody reads ``grads`` after this backward:
+D's while G's loss passes through it) and ``needs_input_grad = False`` (nobody uses ``dx``: the input
+is data or noise). They are permissions, not orders: a layer may ignore them and compute everything,
+as a student's layer does. :class:`Linear` and :class:`Maxout` skip those matrix products, which
+are a sixth of an update's arithmetic; :func:`run_backward` sets the flags for one call.
+
 Parameters are initialised as in the paper's code, ``W ~ U(-irange, irange)`` and
 ``b = 0``, drawn on the host from ``rng`` (an int seed or ``numpy.random.Generator``)
 so that a seed gives the same network on every backend, then placed on ``backend``
@@ -27,8 +34,11 @@ class Layer:
     fill ``params``), ``_check(x, n_in)`` for a clear message on a wrongly shaped input, and a
     ``repr`` naming the class in error messages. You write ``forward(x, train=True)``, which
     caches what backward needs, and ``backward(dy)``, which returns ``dx`` and fills ``grads``
-    with one array per key of ``params``, of the same shape.
+    with one array per key of ``params``, of the same shape. The flags ``requires_grad`` and
+    ``needs_input_grad`` (both True unless :func:`run_backward` says otherwise) may be ignored.
     """
+    requires_grad = True      # False: the caller will not read grads after this backward
+    needs_input_grad = True   # False: the caller will not use dx (backward may return None)
 
     def __init__(self):
         self.params, self.grads = {}, {}
@@ -68,8 +78,11 @@ class Linear(Layer):
 
     def backward(self, dy):
         # dx = dy @ W.T;  dW = x.T @ dy;  db = sum_batch dy
-        self.grads = {"W": self.x.T @ dy, "b": dy.sum(axis=0)}
-        return dy @ self.params["W"].T
+        if self.requires_grad:      # skipped while another player's loss passes through
+            self.grads = {"W": self.x.T @ dy, "b": dy.sum(axis=0)}
+        if self.needs_input_grad:   # skipped when x is data or noise
+            return dy @ self.params["W"].T
+        return None
 
     def __repr__(self):
         return f"Linear({self.n_in}, {self.n_out})"
@@ -165,19 +178,32 @@ class Maxout(Layer):
         z = x @ self.params["W"]
         z += self.params["b"]  # in place: no second (batch, units*pieces) array
         z = z.reshape(len(x), self.units, self.pieces)
-        # One pass over z finds the winners; their values are then read off, not searched again.
-        self.winner = z.argmax(axis=2)[:, :, None]          # (batch, units, 1)
-        return xp.take_along_axis(z, self.winner, axis=2)[:, :, 0]
+        # y = max over the pieces, as a running maximum over the pieces' (strided) columns: for
+        # pieces = 5, pieces - 1 elementwise maxima are ~15x faster than z.max(axis=2).
+        y = z[:, :, 0].copy()
+        for p in range(1, self.pieces):
+            xp.maximum(y, z[:, :, p], out=y)
+        # The winner is the first piece equal to the max (ties go to the first piece): its index
+        # is the number of leading pieces below the max. (3x faster than z.argmax(axis=2).)
+        below = z[:, :, 0] < y
+        self.winner = below.astype(xp.int8)
+        for p in range(1, self.pieces - 1):
+            below &= z[:, :, p] < y
+            self.winner += below
+        return y
 
     def backward(self, dy):
         # dz[:, u, p] = dy[:, u] if p is unit u's winning piece else 0;  then as Linear
         xp = _backend.array_module(dy)
-        # Scatter dy into zeros at the winners: no (batch, units, pieces) mask is built.
-        dz = xp.zeros((len(dy), self.units, self.pieces), dtype=dy.dtype)
-        xp.put_along_axis(dz, self.winner, dy[:, :, None], axis=2)
+        dz = xp.empty((len(dy), self.units, self.pieces), dtype=dy.dtype)
+        for p in range(self.pieces):  # one strided column of dz per piece: no float mask is built
+            xp.multiply(dy, self.winner == p, out=dz[:, :, p])
         dz = dz.reshape(len(dy), self.units * self.pieces)
-        self.grads = {"W": self.x.T @ dz, "b": dz.sum(axis=0)}
-        return dz @ self.params["W"].T
+        if self.requires_grad:      # skipped while another player's loss passes through
+            self.grads = {"W": self.x.T @ dz, "b": dz.sum(axis=0)}
+        if self.needs_input_grad:   # skipped when x is data (D's first layer on real images)
+            return dz @ self.params["W"].T
+        return None
 
     def __repr__(self):
         return f"Maxout({self.n_in}, units={self.units}, pieces={self.pieces})"
@@ -231,15 +257,18 @@ def require_layer(layer, where):
             "subclass minigan.layers.Layer and call super().__init__() in your __init__.")
 
 
-def check_backward(layer, x_shape, dx):
+def check_backward(layer, x_shape, dx, requires_grad=True, needs_input_grad=True):
     """After ``dx = layer.backward(dy)`` for an input of shape ``x_shape``: ``dx`` must be shaped
     like ``x``, and ``grads`` must hold one array per parameter, shaped like it. Raises
-    ``ValueError`` naming the layer and the fix."""
-    if getattr(dx, "shape", None) != tuple(x_shape):
+    ``ValueError`` naming the layer and the fix. With ``needs_input_grad=False`` a ``dx`` of
+    None is accepted; with ``requires_grad=False`` ``grads`` is not looked at."""
+    if (needs_input_grad or dx is not None) and getattr(dx, "shape", None) != tuple(x_shape):
         raise ValueError(
             f"{layer!r}.backward returned dx of shape {getattr(dx, 'shape', type(dx).__name__)}, "
             f"but its input x had shape {tuple(x_shape)}: backward(dy) must return dL/dx, "
             "shaped like x (did you return a parameter's gradient, or forget a transpose?)")
+    if not requires_grad:
+        return
     grads = getattr(layer, "grads", None)
     if not isinstance(grads, dict) or set(grads) != set(layer.params):
         found = sorted(grads) if isinstance(grads, dict) else "no grads dict"
@@ -255,12 +284,28 @@ def check_backward(layer, x_shape, dx):
                              "its parameter (dW like W)")
 
 
+def run_backward(layer, dy, x_shape, requires_grad=True, needs_input_grad=True):
+    """``dx = layer.backward(dy)``, checked by :func:`check_backward`, with the flags
+    ``requires_grad`` and ``needs_input_grad`` set on ``layer`` for this call only (then back to
+    True). A layer that is not a :class:`Layer` does not get them and computes everything."""
+    if not isinstance(layer, Layer):
+        dx = layer.backward(dy)
+    else:
+        layer.requires_grad, layer.needs_input_grad = requires_grad, needs_input_grad
+        try:
+            dx = layer.backward(dy)
+        finally:
+            layer.requires_grad = layer.needs_input_grad = True
+    check_backward(layer, x_shape, dx, requires_grad, needs_input_grad)
+    return dx
+
+
 class Sequential(Layer):
     """Layers applied in order; itself a layer with the same contract.
 
     ``params``/``grads`` are flat views ``{"<index>.<name>": array}`` of the layers' own
     arrays, so an optimizer updating them in place updates the layers. Each layer's
-    ``backward`` is checked as it runs (:func:`check_backward`): a student's layer that
+    ``backward`` is checked as it runs (:func:`run_backward`): a student's layer that
     returns a wrongly shaped ``dx`` is named at once, not three layers later.
     """
 
@@ -277,10 +322,16 @@ class Sequential(Layer):
         return x
 
     def backward(self, dy):
-        for layer, shape in zip(reversed(self.layers), reversed(self.shapes)):
-            dy = layer.backward(dy)
-            check_backward(layer, shape, dy)
-        return dy
+        # dx = dy pushed through each layer's backward, last layer first (the chain rule)
+        # Each layer gets this call's requires_grad. When nobody needs dx (needs_input_grad is
+        # False), the layers below the lowest one with parameters are skipped -- all they would
+        # give is dx -- and that layer is told it need not return it.
+        lowest = 0 if self.needs_input_grad else next(
+            (i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
+        for i in reversed(range(lowest, len(self.layers))):
+            dy = run_backward(self.layers[i], dy, self.shapes[i], self.requires_grad,
+                              needs_input_grad=i > lowest or self.needs_input_grad)
+        return dy if self.needs_input_grad else None
 
     @property
     def params(self):

@@ -9,7 +9,7 @@ from minigan.gan import GAN
 
 def watch_dtypes(net, seen):
     """Record, in ``seen``, the dtype of every array each layer of ``net`` takes and gives:
-    forward's x and y, backward's dy and dx."""
+    forward's x and y, backward's dy and dx (when it is computed)."""
     for i, layer in enumerate(net.layers):
         forward, backward = layer.forward, layer.backward
 
@@ -22,7 +22,8 @@ def watch_dtypes(net, seen):
         def watched_backward(dy, i=i, backward=backward):
             dx = backward(dy)
             seen.append((f"layer {i} backward dy", dy.dtype))
-            seen.append((f"layer {i} backward dx", dx.dtype))
+            if dx is not None:  # None where nobody needs dx (the data's, the noise's)
+                seen.append((f"layer {i} backward dx", dx.dtype))
             return dx
 
         layer.forward, layer.backward = watched_forward, watched_backward
