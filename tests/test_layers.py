@@ -226,6 +226,30 @@ def test_maxout_ties_go_to_the_first_piece_and_only_it_gets_the_gradient():
     assert np.array_equal(dx, np.outer(dy[:, 0], a) + np.outer(dy[:, 1], c))
 
 
+
+@pytest.mark.parametrize("pieces", [1, 2, 7, 300])
+def test_maxout_picks_the_winning_piece_for_any_number_of_pieces(pieces):
+    # 300 pieces: the winner's index no longer fits in a byte.
+    layer = Maxout(3, units=4, pieces=pieces, irange=1.0, rng=0, dtype="float64")
+    x = np.random.default_rng(1).standard_normal((6, 3))
+    dy = np.random.default_rng(2).standard_normal((6, 4))
+    z = (x @ layer.params["W"]).reshape(6, 4, pieces)
+    winner = z.argmax(axis=2)
+    dz = np.zeros_like(z)
+    np.put_along_axis(dz, winner[:, :, None], dy[:, :, None], axis=2)
+
+    assert np.array_equal(layer.forward(x), z.max(axis=2))
+    dx = layer.backward(dy)
+    assert np.allclose(layer.grads["W"], x.T @ dz.reshape(6, -1))
+    assert np.allclose(dx, dz.reshape(6, -1) @ layer.params["W"].T)
+
+
+@pytest.mark.parametrize("bad", [dict(units=0), dict(pieces=0), dict(pieces=2.5), dict(n_in=-1)])
+def test_maxout_refuses_sizes_that_are_not_positive_integers(bad):
+    sizes = {"n_in": 3, "units": 2, "pieces": 5, **bad}
+    with pytest.raises(ValueError, match=f"{list(bad)[0]}={list(bad.values())[0]!r}.*positive integers"):
+        Maxout(**sizes)
+
 # --- the sigmoid never overflows -----------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

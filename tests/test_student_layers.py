@@ -241,3 +241,144 @@ def test_gradcheck_frames_are_hidden_from_a_students_pytest_traceback(pytester):
     text = result.stdout.str()
     assert "analytic = 0.5 x numerical" in text
     assert "gradcheck.py" not in text, text
+
+
+# --- the flags: what the caller will not use (requires_grad, needs_input_grad) ---------------
+
+class Recorder(Layer):
+    """An identity layer that records every backward it is asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def forward(self, x, train=True):
+        return x
+
+    def backward(self, dy):
+        self.calls += 1
+        return dy
+
+
+class PlainLinear:
+    """A student's affine layer that does not subclass Layer: it never sees the flags."""
+
+    def __init__(self, n_in, n_out, seed=0):
+        rng = np.random.default_rng(seed)
+        self.params = {"W": rng.uniform(-0.5, 0.5, (n_in, n_out)), "b": np.zeros(n_out)}
+        self.grads = {}
+
+    def forward(self, x, train=True):
+        self.x = x
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dy):
+        # dx = dy @ W.T;  dW = x.T @ dy;  db = sum_batch dy
+        self.grads = {"W": self.x.T @ dy, "b": dy.sum(axis=0)}
+        return dy @ self.params["W"].T
+
+
+def flagged_gan(update, linear):
+    """A GAN whose Linear layers are ``linear`` (the built-in, or a student's); the rest built in."""
+    G = mg.layers.Sequential(linear(3, 8, 0), mg.layers.ReLU(), linear(8, 4, 1), mg.layers.Sigmoid())
+    D = mg.layers.Sequential(mg.layers.Dropout(0.2, 2), linear(4, 6, 3),
+                             mg.layers.Maxout(6, 3, 2, irange=0.5, rng=4, dtype="float64"),
+                             mg.layers.Dropout(0.5, 5), linear(3, 1, 6))
+    return mg.gan.GAN(G, D, z_dim=3, update=update, seed=7,
+                      d_optimizer=mg.optim.SGD(D, 0.1, 0.5), g_optimizer=mg.optim.SGD(G, 0.1, 0.5))
+
+
+def builtin_linear(n_in, n_out, seed):
+    layer = mg.layers.Linear(n_in, n_out, irange=0.5, dtype="float64")
+    layer.params["W"][...] = np.random.default_rng(seed).uniform(-0.5, 0.5, (n_in, n_out))
+    return layer
+
+
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+@pytest.mark.parametrize("student", [StudentLinear, PlainLinear])
+def test_a_student_layer_that_computes_everything_trains_bit_for_bit_like_the_builtin(student, update):
+    # The flags are permissions: the built-in Linear skips what nobody uses, the student's
+    # computes it anyway, and the two GANs take exactly the same steps.
+    def linear(n_in, n_out, seed):
+        if student is PlainLinear:
+            return PlainLinear(n_in, n_out, seed)
+        layer = StudentLinear(n_in, n_out, seed)
+        layer.params["W"][...] = np.random.default_rng(seed).uniform(-0.5, 0.5, (n_in, n_out))
+        layer.params["b"][...] = 0
+        return layer
+
+    theirs, ours = flagged_gan(update, linear), flagged_gan(update, builtin_linear)
+    x = np.random.default_rng(0).uniform(0, 1, (10, 4))
+    for _ in range(4):
+        theirs.step(x)
+        ours.step(x)
+    for a, b in ((theirs.G, ours.G), (theirs.D, ours.D)):
+        assert a.params.keys() == b.params.keys()
+        for k in a.params:
+            assert np.array_equal(a.params[k], b.params[k]), k
+
+
+def test_after_an_alternating_step_the_builtin_D_grads_are_Ds_own_gradient():
+    gan = flagged_gan("alternating", builtin_linear)
+    rng = np.random.default_rng(1)
+    x, z = rng.uniform(0, 1, (10, 4)), rng.uniform(-1, 1, (10, 3))
+    gan.discriminator_gradients(x, z)
+    own = {k: g.copy() for k, g in gan.D.grads.items()}
+    gan.generator_gradients(rng.uniform(-1, 1, (10, 3)))   # G's loss passes through D
+    assert all(np.array_equal(gan.D.grads[k], own[k]) for k in own)
+    assert any(np.abs(g).max() > 0 for g in gan.G.grads.values())
+
+
+def test_the_flags_hold_for_one_call_only_and_a_trained_layer_still_passes_the_checker():
+    gan = flagged_gan("alternating", builtin_linear)
+    gan.step(np.random.default_rng(0).uniform(0, 1, (10, 4)))
+    for net in (gan.G, gan.D):
+        for layer in [net, *net.layers]:
+            assert layer.requires_grad and layer.needs_input_grad, layer
+    x = np.random.default_rng(2).uniform(0, 1, (5, 4))
+    mg.gradcheck.assert_layer_gradients(gan.D.layers[1], x)   # dx is returned again
+
+    class Raises(Layer):
+        def forward(self, x, train=True):
+            return x
+
+        def backward(self, dy):
+            raise RuntimeError("a student's bug")
+
+    layer = Raises()
+    layer.forward(x)
+    with pytest.raises(RuntimeError, match="student's bug"):
+        mg.layers.run_backward(layer, x, x.shape, requires_grad=False, needs_input_grad=False)
+    assert layer.requires_grad and layer.needs_input_grad
+
+
+def test_without_input_grad_sequential_skips_the_layers_below_the_lowest_with_parameters():
+    bottom, middle = Recorder(), Recorder()
+    net = mg.layers.Sequential(bottom, builtin_linear(4, 3, 0), middle, builtin_linear(3, 2, 1))
+    x, dy = np.random.default_rng(0).uniform(0, 1, (5, 4)), np.ones((5, 2))
+    net.forward(x)
+    full = net.backward(dy)
+    want = {k: g.copy() for k, g in net.grads.items()}
+    assert full.shape == x.shape and bottom.calls == middle.calls == 1
+
+    assert mg.layers.run_backward(net, dy, x.shape, needs_input_grad=False) is None
+    assert bottom.calls == 1 and middle.calls == 2       # only the layer below the first Linear is skipped
+    assert all(np.array_equal(net.grads[k], want[k]) for k in want)
+
+    net.forward(2 * x)
+    dx = mg.layers.run_backward(net, dy, x.shape, requires_grad=False)
+    assert np.allclose(dx, full)                       # dx does not depend on x for a linear chain
+    assert all(np.array_equal(net.grads[k], want[k]) for k in want)   # grads not recomputed
+
+
+def test_a_wrong_dx_is_still_refused_when_nobody_needs_it():
+    x = student_x(0, (3, 2))
+    bad = WrongShape()
+    bad.forward(x)
+    with pytest.raises(ValueError, match="WrongShape.*shaped like x"):
+        mg.layers.run_backward(bad, np.ones((3, 2)), x.shape, needs_input_grad=False)
+    layer = StudentLinear(2, 2)
+    layer.forward(x)
+    with pytest.raises(ValueError, match="StudentLinear.*returned dx of shape NoneType"):
+        layer.backward = lambda dy: None     # None is only accepted when dx was not asked for
+        mg.layers.run_backward(layer, np.ones((3, 2)), x.shape)
