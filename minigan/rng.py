@@ -25,7 +25,8 @@ def is_generator(value):
     if isinstance(value, (np.random.Generator, np.random.RandomState)):
         return True
     kind = type(value)
-    return kind.__module__.startswith("cupy.random") and kind.__name__ in ("Generator", "RandomState")
+    return kind.__module__.startswith(("cupy.random", "minigan.fakecupy")) \
+        and kind.__name__ in ("Generator", "RandomState")
 
 
 def _is_layer(value):
