@@ -192,3 +192,18 @@ def test_the_fixture_and_the_env_var_put_it_in_place_of_cupy(fake_cupy, monkeypa
     monkeypatch.delitem(__import__("sys").modules, "cupy")
     monkeypatch.setenv("MINIGAN_FAKE_CUPY", "1")
     assert mg.backend.get("cupy") is fake_cupy
+
+
+def test_the_probe_on_the_stand_in_prints_what_real_cupy_prints():
+    """benchmarks/cupy_probe.expected holds real CuPy's answers (from its source; checked on a GPU
+    by benchmarks/gpu_check.py); the stand-in must give the same, twice."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    expected = (root / "benchmarks" / "cupy_probe.expected").read_text()
+    for _ in range(2):
+        done = subprocess.run([sys.executable, str(root / "benchmarks" / "cupy_probe.py"), "--fake"],
+                              capture_output=True, text=True, timeout=60, cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == expected
+    assert expected.count(": ok") >= 15 and expected.count(": TypeError") >= 15
