@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-INSTALL_HINT = 'pip install "minigan[gpu]"'
+INSTALL_HINT = 'pip install "minigan[gpu]" (CUDA 12; "minigan[gpu-cuda13]" for CUDA 13)'
 
 
 def get(name):
