@@ -92,7 +92,7 @@ class GAN:
         if not hasattr(x, "ndim"):
             raise TypeError(f"{where}: the data is a {type(x).__name__}, not an array: pass "
                             "a (batch, d) array (np.asarray(x), or cupy.asarray(x) on the GPU)")
-        here, there = backend.name(x), backend.name(next(iter(self.G.params.values())))
+        here, there = backend.name(x), "numpy" if self.xp is np else "cupy"
         if here != there:
             move = "cupy.asarray(x)" if there == "cupy" else "minigan.backend.to_numpy(x)"
             raise TypeError(f"{where}: the data is a {here} {type(x).__name__} but this GAN lives on "

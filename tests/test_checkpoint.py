@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import checkpoint
+from minigan import checkpoint, models
 from minigan.layers import Dropout, Linear, ReLU, Sequential
 
 CONFIG = {"note": "tests"}
@@ -118,3 +118,14 @@ def test_a_checkpoint_of_another_model_names_the_parameter(tmp_path):
     with pytest.raises(checkpoint.CheckpointError, match="G parameter 0.W has shape"):
         checkpoint.restore(path, other)
     assert json.loads(json.dumps(checkpoint.read(path)[1]))["step"] == 5
+
+
+def test_models_never_import_checkpoint_the_module_above_them():
+    """checkpoint rebuilds models (models.build); a lower room never reaches up."""
+    import ast
+    from pathlib import Path
+    tree = ast.parse((Path(models.__file__)).read_text())
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names} | \
+               {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert "checkpoint" not in imported and ".checkpoint" not in imported
+    assert checkpoint.CheckpointError is models.CheckpointError
