@@ -127,6 +127,37 @@ def _known_mistakes(got, mistakes):
         if _close(got, value):
             raise AssertionError(message)
 
+class MissingCourseData(Exception):
+    """A chapter needs a data set that is not on disk. Shown in Jupyter as its one line (the
+    command that downloads it), no traceback; like a failed check, it stops "Run all"."""
+
+    def _render_traceback_(self):
+        return [str(self)]
+
+
+_DISPLAY = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
+
+
+def course_data(name, *splits):
+    """The images ``x`` of each split of data set ``name``, as ``mg.data.load`` gives them, for a
+    chapter: one array for one split, a tuple for several. Nothing is downloaded here; when the
+    files are absent (or broken) the chapter ends with one line, :class:`MissingCourseData`,
+    naming ``python -m minigan.download <name>``, which saves them where this looks."""
+    from . import data
+
+    try:
+        xs = tuple(data.load(name, split, download=False)[0] for split in splits)
+    except data.MissingData:
+        raise MissingCourseData(
+            f"This chapter needs {_DISPLAY.get(name, name)}, which is not in "
+            f"{data.resolve_dir() / name}: run `python -m minigan.download {name}` in a terminal, "
+            "then run this cell again (if you use MINIGAN_DATA_DIR, set it before starting "
+            "Jupyter).") from None
+    except data.DataError as err:
+        raise MissingCourseData(f"This chapter cannot read {_DISPLAY.get(name, name)}: {err}") from None
+    return xs[0] if len(xs) == 1 else xs
+
+
 # ---------------------------------------------------------------------------------------------
 # The lessons' checks, one per exercise. Each builds its own data from fixed seeds, includes the
 # cases where the usual wrong answers differ from the right one, and names the likely mistake.
