@@ -4,7 +4,12 @@ Layers, losses and optimizers never import ``numpy`` for array math: they ask
 :func:`array_module` for the module their arrays live in, so a model built with
 ``backend="cupy"`` runs every operation on the GPU and one built with
 ``backend="numpy"`` runs it on the CPU. CuPy is imported only when asked for.
+
+Without a GPU, ``MINIGAN_FAKE_CUPY=1`` makes ``"cupy"`` the NumPy-backed stand-in
+:mod:`minigan.fakecupy`, which refuses what CuPy refuses: the GPU path runs on the CPU.
 """
+import os
+
 import numpy as np
 
 INSTALL_HINT = 'pip install "minigan[gpu]"'
@@ -19,6 +24,10 @@ def get(name):
     if name == "numpy":
         return np
     if name == "cupy":
+        if os.environ.get("MINIGAN_FAKE_CUPY") == "1":
+            from . import fakecupy
+            fakecupy.install()
+            return fakecupy
         try:
             import cupy
         except ImportError as err:
@@ -37,20 +46,34 @@ def get(name):
     raise ValueError(f"unknown backend {name!r}: choose 'numpy' or 'cupy'")
 
 
+def _module_of(kind):
+    """The device module that defines ``kind`` (CuPy or the stand-in), else None."""
+    if kind.__module__.startswith("cupy"):
+        import cupy
+        return cupy
+    if kind.__module__ == "minigan.fakecupy":
+        from . import fakecupy
+        return fakecupy
+    return None
+
+
 def array_module(a):
     """The module (``numpy`` or ``cupy``) that array ``a`` belongs to.
 
     Looks at the array's type, so CuPy is never imported for NumPy arrays.
     """
-    if type(a).__module__.startswith("cupy"):
-        import cupy
-        return cupy
-    return np
+    return _module_of(type(a)) or np
+
+
+def name(a):
+    """``"cupy"`` for an array on the GPU (or on :mod:`minigan.fakecupy`), else ``"numpy"``:
+    the word error messages use."""
+    return "numpy" if _module_of(type(a)) is None else "cupy"
 
 
 def to_numpy(a):
     """``a`` as a NumPy array, whichever backend it lives on (copies GPU arrays to the host)."""
-    if type(a).__module__.startswith("cupy"):
+    if _module_of(type(a)) is not None:
         return a.get()
     return np.asarray(a)
 
@@ -60,10 +83,10 @@ def default_rng(seed, xp=np):
 
     ``seed`` may be an int, a :class:`numpy.random.SeedSequence` or ``None``.
     Only ``random``, ``standard_normal`` and ``integers`` are used anywhere in
-    minigan: those are what ``cupy.random.Generator`` offers.
+    minigan: those are what ``cupy.random.Generator`` offers. CuPy seeds cuRAND with 32 bits
+    of ``seed``: ``SeedSequence(seed).generate_state(1, uint32)[0]``
+    (``cupy/random/_bit_generator.pyx``); :func:`minigan.rng.reseed` chooses those bits.
     """
     if xp is np:
         return np.random.default_rng(seed)
-    if isinstance(seed, np.random.SeedSequence):
-        seed = int(seed.generate_state(1, np.uint64)[0])
     return xp.random.default_rng(seed)

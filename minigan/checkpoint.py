@@ -2,9 +2,11 @@
 
 One ``.npz`` file (read with ``allow_pickle=False``: a checkpoint never runs code) holds
 every parameter and momentum velocity of both nets, the run's configuration and its
-position (epoch, update count, batch within the epoch, and -- on the NumPy backend --
-the state of every random generator, found by :func:`minigan.rng.generators`), so
-``--resume`` continues as if never stopped.
+position (epoch, update count, batch within the epoch, and the state of every NumPy random
+generator, found by :func:`minigan.rng.generators`), so ``--resume`` continues as if never
+stopped. CuPy's generator states cannot be read: the file lists them under ``rng_unsaved``,
+and a resumed CuPy run reseeds them from its position (:func:`minigan.rng.reseed`), exact at an
+epoch boundary, fresh noise in the middle of one.
 
 Two promises: a file is written to a temporary name and renamed, so a crash never leaves
 half a checkpoint; and a state with a NaN or an infinity is never written (:func:`save`
@@ -19,10 +21,7 @@ import numpy as np
 
 from . import models, rng
 from .backend import array_module, to_numpy
-
-
-class CheckpointError(ValueError):
-    """A file that is not a readable minigan checkpoint, or a state not fit to save."""
+from .models import CheckpointError  # defined below us, so models never imports checkpoint
 
 
 def _nets(gan):
@@ -57,7 +56,7 @@ def save(path, gan, config, state):
         for k, p in net.params.items():
             arrays[f"{tag}/{k}"] = to_numpy(p)
             arrays[f"{tag}_velocity/{k}"] = to_numpy(opt.velocity[k])
-    state = dict(state, rng_states=rng.states(gan))  # empty on CuPy: its states cannot be read
+    state = dict(state, rng_states=rng.states(gan), rng_unsaved=rng.unreadable(gan))
     arrays["config"] = np.array(json.dumps(config))
     arrays["state"] = np.array(json.dumps(state))
     path = Path(path)
@@ -104,7 +103,8 @@ def read(path):
 
 def restore(path, gan):
     """Load parameters, velocities and (when saved) random states from ``path`` into ``gan``,
-    which must have been built with the checkpoint's configuration. Returns ``state``."""
+    which must have been built with the checkpoint's configuration. Returns ``state``, with
+    ``rng_not_restored``: the generators left as they were (CuPy's, or missing from the file)."""
     f, _, state = _open(path)
     with f:
         for net, opt, tag in _nets(gan):
@@ -120,7 +120,7 @@ def restore(path, gan):
                                           f"{saved.shape}, the model has {p.shape}")
                 p[...] = array_module(p).asarray(saved)
                 opt.velocity[k][...] = array_module(p).asarray(velocity)
-    rng.set_states(gan, state.get("rng_states") or {})
+    state["rng_not_restored"] = rng.set_states(gan, state.get("rng_states") or {})
     return state
 
 

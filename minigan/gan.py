@@ -31,7 +31,7 @@ import math
 import numpy as np
 
 from . import backend
-from .layers import require_layer, run_backward, sigmoid
+from .layers import Sigmoid, require_layer, run_backward, sigmoid
 from .losses import bce_with_logits, generator_loss
 from .optim import SGD
 
@@ -57,6 +57,9 @@ class GAN:
             the starting values of the paper's code).
         seed: seed of the noise generators: ``rng`` for training, ``sample_rng`` for
             :meth:`sample`, so that drawing samples never changes a training run.
+
+    ``data_range`` is ``(0.0, 1.0)`` when G ends in a sigmoid (its samples can only lie there,
+    so data outside is refused), else ``None``.
     """
 
     def __init__(self, generator, discriminator, z_dim, k=1, noise="uniform",
@@ -79,6 +82,38 @@ class GAN:
         self.xp, self.dtype = backend.array_module(first), first.dtype
         self.rng = backend.default_rng(seed, self.xp)
         self.sample_rng = backend.default_rng(np.random.SeedSequence([seed, 1]), self.xp)
+        last = getattr(generator, "layers", [generator])[-1]
+        self.data_range = (0.0, 1.0) if isinstance(last, Sigmoid) else None
+
+    def check_data(self, x, where="GAN.step"):
+        """Refuse, with one message naming the value and the fix, data Algorithm 1 cannot use:
+        on another backend than the GAN, not a non-empty ``(batch, d)`` float matrix. Reads
+        only the array's type, shape and dtype: no GPU wait (the range is :meth:`check_range`)."""
+        if not hasattr(x, "ndim"):
+            raise TypeError(f"{where}: the data is a {type(x).__name__}, not an array: pass "
+                            "a (batch, d) array (np.asarray(x), or cupy.asarray(x) on the GPU)")
+        here, there = backend.name(x), backend.name(next(iter(self.G.params.values())))
+        if here != there:
+            move = "cupy.asarray(x)" if there == "cupy" else "minigan.backend.to_numpy(x)"
+            raise TypeError(f"{where}: the data is a {here} {type(x).__name__} but this GAN lives on "
+                            f"{there}: move the batch with {move}, or build the GAN with "
+                            f"backend={here!r}")
+        if x.ndim != 2 or len(x) == 0:
+            raise ValueError(f"{where}: the data has shape {tuple(x.shape)}; pass a non-empty "
+                             "(batch, d) matrix of flat images: x.reshape(len(x), -1)")
+        if x.dtype.kind != "f":
+            raise TypeError(f"{where}: the data has dtype {x.dtype}; pass float pixels in [0, 1]: "
+                            "x.astype('float32') / 255 for uint8 images")
+
+    def check_range(self, x, where="GAN.step"):
+        """Refuse data outside ``data_range`` (or NaN). On CuPy this waits for the GPU (two
+        syncs): :meth:`step` checks it only on NumPy, and ``training.fit`` once per data set."""
+        if self.data_range is None:
+            return
+        lo, hi = float(x.min()), float(x.max())
+        if not (lo >= self.data_range[0] and hi <= self.data_range[1]):
+            raise ValueError(f"{where}: the data holds values in [{lo:.4g}, {hi:.4g}], but G ends in "
+                             "a sigmoid and draws only [0, 1]: scale images to [0, 1] (uint8 / 255)")
 
     def noise(self, m, rng=None):
         """``m`` samples ``z ~ p_z``, shape ``(m, z_dim)``, from ``rng`` (default: the
@@ -112,6 +147,9 @@ class GAN:
     def _discriminate(self, x_real, x_fake, scale):
         """One pass of D over real and fake as a single batch; D's loss ``scale * [...]``."""
         m, xp = len(x_real), self.xp
+        if x_real.shape[1:] != x_fake.shape[1:]:
+            raise ValueError(f"GAN: the data has {x_real.shape[1:]} features per sample but G draws "
+                             f"{x_fake.shape[1:]}: flatten images to G's output size")
         logits = self.D.forward(xp.concatenate([x_real, x_fake]), train=True)
         loss_real, dreal = bce_with_logits(logits[:m], 1.0)
         loss_fake, dfake = bce_with_logits(logits[m:], 0.0)
@@ -163,7 +201,14 @@ class GAN:
             ``{"d_loss", "g_loss", "d_real", "d_fake"}`` as 0-d arrays (``float()`` them to
             print; on the GPU that waits for the device): D's loss, G's loss, mean D(x) and
             mean D(G(z)), from the last discriminator pass.
+
+        Data on another backend, not a float ``(batch, d)`` matrix, or empty is refused
+        (:meth:`check_data`); so is data outside ``data_range``, on NumPy (on CuPy that check
+        would wait for the GPU every step: ``training.fit`` checks the whole data set once).
         """
+        self.check_data(x_real)
+        if self.xp is np:
+            self.check_range(x_real)
         if len(x_real) % self.k:
             raise ValueError(f"GAN.step got {len(x_real)} data samples, not a multiple of "
                              f"k={self.k}: pass k minibatches of m samples, stacked")

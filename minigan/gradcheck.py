@@ -39,6 +39,7 @@ import copy
 
 import numpy as np
 
+from . import backend as _backend
 from . import rng as _rng
 from .layers import Layer, check_backward, require_layer
 
@@ -66,12 +67,17 @@ def numeric_gradient(f, array, h=1e-5):
 
 def _require_float64(name, a):
     __tracebackhide__ = True
+    if not isinstance(a, np.ndarray) and _backend.name(a) == "cupy":
+        raise TypeError(
+            f"gradient check runs on NumPy, but {name} is a CuPy array (on the GPU, dtype "
+            f"{a.dtype}): build the layer with backend='numpy' and dtype='float64', and pass "
+            "minigan.backend.to_numpy(x).astype('float64'). Compare CuPy with NumPy afterwards.")
     if not isinstance(a, np.ndarray) or a.dtype != np.float64:
         raise TypeError(
             f"gradient check needs float64 NumPy arrays, but {name} is "
-            f"{type(a).__name__} of dtype {getattr(a, 'dtype', '?')}: build the layer with "
-            "dtype='float64' (and backend='numpy') and pass x as float64. float32 has too "
-            "few digits for finite differences.")
+            f"{type(a).__module__}.{type(a).__name__} of dtype {getattr(a, 'dtype', '?')}: build "
+            "the layer with dtype='float64' (and backend='numpy') and pass x as float64. "
+            "float32 has too few digits for finite differences.")
 
 
 def _freezer(*nets):

@@ -4,15 +4,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .backend import get
+from .backend import get, to_numpy
 from .gan import GAN
 from .layers import Dropout, Linear, Maxout, ReLU, Sequential, Sigmoid
 from .optim import SGD
 
 
+class CheckpointError(ValueError):
+    """A file that is not a readable minigan checkpoint (or generator file), or a state not fit
+    to save. Defined here, in the lower module, so that loading a generator file needs no
+    import of :mod:`minigan.checkpoint` (which builds models); it is ``checkpoint.CheckpointError``."""
+
+
 def _output_bias(mean_image, dtype):
     """``logit(mean pixel)``: G starts out drawing the average training image."""
-    p = np.clip(np.asarray(mean_image, dtype=np.float64).ravel(), 1e-7, 1 - 1e-7)
+    p = np.clip(to_numpy(mean_image).astype(np.float64).ravel(), 1e-7, 1 - 1e-7)  # any backend
     return np.log(p / (1 - p)).astype(dtype)
 
 
@@ -53,7 +59,7 @@ def paper_cifar10(mean_image=None, seed=0, backend="numpy", dtype="float32"):
                    Linear(8000, 8000, 0.05, s[1], backend, dtype), Sigmoid(),
                    Linear(8000, 3072, 0.05, s[2], backend, dtype))
     if mean_image is not None:
-        G.layers[4].params["b"][...] = get(backend).asarray(np.asarray(mean_image, dtype).ravel())
+        G.layers[4].params["b"][...] = get(backend).asarray(to_numpy(mean_image).astype(dtype).ravel())
     D = Sequential(Dropout(0.2, s[3], backend), Maxout(3072, 1600, 5, 0.005, s[4], backend, dtype),
                    Dropout(0.5, s[5], backend), Maxout(1600, 1600, 5, 0.005, s[6], backend, dtype),
                    Dropout(0.5, s[7], backend), Linear(1600, 1, 0.005, s[8], backend, dtype))
@@ -84,7 +90,6 @@ def save_generator(gan, path):
     """Write G's parameters alone, as float16, to ``path`` (``.npz``): a small file for the
     lessons (about 5 MB for the paper's MNIST generator). D and the velocities are left out,
     so it cannot resume training; :func:`load_generator` reads it."""
-    from .backend import to_numpy
     np.savez_compressed(path, **{k: to_numpy(p).astype(np.float16) for k, p in gan.G.params.items()},
                         noise=np.array(gan.noise_prior))
 
@@ -93,7 +98,6 @@ def load_generator(path, backend="numpy", dtype="float32"):
     """A :class:`GAN` whose generator has the parameters :func:`save_generator` wrote to
     ``path`` (read with ``allow_pickle=False``, as ``dtype`` on ``backend``); its D is the paper's,
     freshly initialised and untrained. ``gan.sample(n)`` draws digits."""
-    from .checkpoint import CheckpointError
     G, D = paper_mnist(backend=backend, dtype=dtype)
     try:
         with np.load(path, allow_pickle=False) as f:

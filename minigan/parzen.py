@@ -28,7 +28,7 @@ so nothing overflows, and the results are float64.
 import numpy as np
 from tqdm.auto import tqdm
 
-from .backend import array_module, to_numpy
+from .backend import array_module, name, to_numpy
 
 SIGMAS = np.logspace(-1, 0, 10)  # the paper's grid: 0.1, 0.129, ..., 1.0
 N_VALID = 1000  # sigma is chosen on the first 1,000 validation images
@@ -48,7 +48,7 @@ def log_likelihood(x, samples, sigma, batch_size=1000, sample_batch_size=10_000,
     """
     xp = array_module(samples)
     _check_pair(x, samples, xp)
-    sigmas = np.asarray(sigma, dtype=np.float64)
+    sigmas = _host_floats(sigma)
     if sigmas.ndim > 1 or np.any(sigmas <= 0):
         raise ValueError(f"sigma must be a positive float or a 1-d sequence of them, got {sigma!r}")
     scales = [1.0 / (2.0 * s * s) for s in np.atleast_1d(sigmas)]
@@ -118,9 +118,10 @@ def select_sigma(valid, samples, sigmas=SIGMAS, **kwargs):
     Returns ``(sigma, scores)``: the chosen float and a NumPy ``(len(sigmas),)`` array of mean
     validation log-likelihoods, in the order of ``sigmas``.
     """
-    ll = log_likelihood(valid, samples, np.asarray(sigmas, dtype=np.float64), **kwargs)
+    sigmas = _host_floats(sigmas)
+    ll = log_likelihood(valid, samples, sigmas, **kwargs)
     scores = to_numpy(ll.mean(axis=1))
-    return float(np.asarray(sigmas)[np.argmax(scores)]), scores
+    return float(sigmas[np.argmax(scores)]), scores
 
 
 def evaluate(samples, valid, test, sigmas=SIGMAS, **kwargs):
@@ -143,7 +144,7 @@ def evaluate(samples, valid, test, sigmas=SIGMAS, **kwargs):
     ll = log_likelihood(test, samples, sigma, **kwargs)
     mean, std = (float(v) for v in (ll.mean(), ll.std()))
     return {"sigma": sigma, "mean": mean, "std_error": std / np.sqrt(len(ll)),
-            "sigmas": np.asarray(sigmas, dtype=np.float64), "valid_scores": scores,
+            "sigmas": _host_floats(sigmas), "valid_scores": scores,
             "n_samples": samples.shape[0], "n_valid": valid.shape[0], "n_test": test.shape[0]}
 
 
@@ -158,17 +159,24 @@ def _rows_of(valid, test, rows=3):
     return all(bool((test == row).all(axis=1).any()) for row in valid[:rows])
 
 
+def _host_floats(sigma):
+    """``sigma`` (a number, a sequence, or an array on any backend) as float64 on the host."""
+    if isinstance(sigma, (list, tuple)):
+        return np.array([float(s) for s in sigma], dtype=np.float64)
+    return to_numpy(sigma).astype(np.float64)
+
+
 def _check_pair(x, samples, xp):
-    for name, a in (("x", x), ("samples", samples)):
+    for what, a in (("x", x), ("samples", samples)):
         if a.ndim != 2 or len(a) == 0:
-            raise ValueError(f"parzen: {name} must be a non-empty (count, d) matrix of flat "
+            raise ValueError(f"parzen: {what} must be a non-empty (count, d) matrix of flat "
                              f"images, got shape {a.shape}; reshape with a.reshape(len(a), -1)")
         if not np.issubdtype(a.dtype, np.floating):
-            raise TypeError(f"parzen: {name} has dtype {a.dtype}; pass float pixels in [0, 1] "
+            raise TypeError(f"parzen: {what} has dtype {a.dtype}; pass float pixels in [0, 1] "
                             "(uint8 / 255; the paper divides by 255, not 256)")
     if x.shape[1] != samples.shape[1]:
         raise ValueError(f"parzen: x has d={x.shape[1]} but samples have d={samples.shape[1]}; "
                          "both must be flat images of the same size")
     if array_module(x) is not xp:
-        raise TypeError("parzen: x and samples live on different backends; move one with "
-                        "minigan.backend.to_numpy or cupy.asarray")
+        raise TypeError(f"parzen: x is a {name(x)} array but samples are {name(samples)}: put both "
+                        "on one backend, with minigan.backend.to_numpy(a) or cupy.asarray(a)")

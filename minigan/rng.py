@@ -12,6 +12,13 @@ Three things need that list, and all three use this one walk:
 * a checkpoint saves and restores their states (:mod:`minigan.checkpoint`);
 * :func:`reseed` replaces them, so a position in a run (seed, epoch, batch) fixes every
   random draw and a run can resume exactly (:mod:`minigan.training`).
+
+CuPy's generators differ in two ways (``cupy/random/_bit_generator.pyx``): their state cannot be
+read or set (``bit_generator.state`` is a method returning a device address), so
+:func:`get_state` refuses them and a checkpoint lists them as not saved; and cuRAND takes a
+32-bit seed, ``SeedSequence(seed).generate_state(1, uint32)[0]``, so hashed seeds would collide
+(about 7 % for 25,000 reseeds). :func:`reseed` therefore *chooses* those 32 bits on CuPy,
+consecutively, so that no two streams of a run share a seed.
 """
 import zlib
 
@@ -25,7 +32,8 @@ def is_generator(value):
     if isinstance(value, (np.random.Generator, np.random.RandomState)):
         return True
     kind = type(value)
-    return kind.__module__.startswith("cupy.random") and kind.__name__ in ("Generator", "RandomState")
+    return kind.__module__.startswith(("cupy.random", "minigan.fakecupy")) \
+        and kind.__name__ in ("Generator", "RandomState")
 
 
 def _is_layer(value):
@@ -62,8 +70,21 @@ def generators(obj):
     return found
 
 
+def _readable(generator):
+    return isinstance(generator, (np.random.Generator, np.random.RandomState))
+
+
+def _refuse_device_generator(generator):
+    if not _readable(generator):
+        raise TypeError(
+            f"random generator {type(generator).__module__}.{type(generator).__name__}: its state "
+            "cannot be read or set (CuPy's bit_generator.state is a method, not NumPy's state "
+            "dict); reseed it with minigan.rng.reseed, or use backend 'numpy'")
+
+
 def get_state(generator):
-    """The state of a NumPy generator, as JSON-able Python values."""
+    """The state of a NumPy generator, as JSON-able Python values (a CuPy generator: TypeError)."""
+    _refuse_device_generator(generator)
     if isinstance(generator, np.random.RandomState):
         state = generator.get_state(legacy=False)
         state["state"]["key"] = state["state"]["key"].tolist()
@@ -73,6 +94,7 @@ def get_state(generator):
 
 def set_state(generator, state):
     """Put ``generator`` (NumPy) back into ``state`` (as :func:`get_state` returned it)."""
+    _refuse_device_generator(generator)
     if isinstance(generator, np.random.RandomState):
         state = dict(state, state=dict(state["state"], key=np.asarray(state["state"]["key"], np.uint32)))
         generator.set_state(state)
@@ -81,18 +103,29 @@ def set_state(generator, state):
 
 
 def states(obj):
-    """``{path: state}`` of every NumPy generator in ``obj`` (CuPy's cannot be read back)."""
+    """``{path: state}`` of every NumPy generator in ``obj`` (CuPy's cannot be read:
+    :func:`unreadable` lists them)."""
     return {path: get_state(getattr(h, a)) for path, (h, a) in generators(obj).items()
-            if isinstance(getattr(h, a), (np.random.Generator, np.random.RandomState))}
+            if _readable(getattr(h, a))}
+
+
+def unreadable(obj):
+    """Paths of the generators in ``obj`` whose state cannot be saved (CuPy's)."""
+    return [path for path, (h, a) in generators(obj).items() if not _readable(getattr(h, a))]
 
 
 def set_states(obj, saved):
-    """Restore what :func:`states` returned into the NumPy generators of ``obj``; paths missing
-    from ``saved``, and CuPy generators (whose state cannot be set), are left alone."""
+    """Restore what :func:`states` returned into the NumPy generators of ``obj``. Returns the
+    paths it could not restore: CuPy generators (their state cannot be set) and paths missing
+    from ``saved``; the caller decides (``python -m minigan.train --resume`` reseeds them)."""
+    missed = []
     for path, (holder, attribute) in generators(obj).items():
         g = getattr(holder, attribute)
-        if path in saved and isinstance(g, (np.random.Generator, np.random.RandomState)):
+        if path in saved and _readable(g):
             set_state(g, saved[path])
+        else:
+            missed.append(path)
+    return missed
 
 
 def reseed(obj, seed, *position):
@@ -102,12 +135,40 @@ def reseed(obj, seed, *position):
     A position in a run (``epoch``, ``batch``) then fixes every random draw, so a run can
     resume anywhere. The path in the seed keeps each stream independent of the others: adding
     a dropout layer does not change the noise prior's draws.
+
+    On CuPy, whose seeds have 32 bits, generator ``i`` of ``n`` gets the word
+    ``base(seed) + n * (epoch + 2**16 * batch) + i`` (mod 2**32): distinct for every generator,
+    epoch (< 65,536) and batch of a run, so no two streams of a run can coincide.
     """
-    for path, (holder, attribute) in generators(obj).items():
+    found = generators(obj)
+    for i, (path, (holder, attribute)) in enumerate(found.items()):
         old = getattr(holder, attribute)
         s = np.random.SeedSequence([seed, *position, zlib.crc32(path.encode())])
         if isinstance(old, np.random.RandomState):
             setattr(holder, attribute, np.random.RandomState(np.random.MT19937(s)))
+        elif isinstance(old, np.random.Generator):
+            setattr(holder, attribute, backend.default_rng(s))
         else:
-            xp = np if isinstance(old, np.random.Generator) else backend.get("cupy")
-            setattr(holder, attribute, backend.default_rng(s, xp))
+            xp = backend._module_of(type(old)) or backend.get("cupy")
+            word = _Word(seed, position, i, len(found))
+            setattr(holder, attribute, backend.default_rng(word, xp))
+
+
+class _Word(np.random.SeedSequence):
+    """A seed whose 32 bits for CuPy are chosen, not hashed: CuPy seeds cuRAND with
+    ``generate_state(1, uint32)[0]`` of the SeedSequence it is given, which here is the word
+    :func:`reseed` computes. Other requests get the hashed state of ``(seed, *position, i)``."""
+
+    def __init__(self, seed, position, i, n):
+        epoch, batch = (tuple(position) + (0, 0))[:2]
+        if len(position) > 2 or not 0 <= epoch < 2**16 or n * (epoch + 2**16 * batch + 1) > 2**32:
+            raise ValueError(f"rng.reseed: position {position} with {n} generators is beyond what "
+                             "CuPy's 32-bit seeds keep apart (epoch < 65,536, one batch index)")
+        super().__init__([seed, *position, i])
+        base = int(np.random.SeedSequence(seed).generate_state(1, np.uint32)[0])
+        self.word = (base + n * (epoch + 2**16 * batch) + i) % 2**32
+
+    def generate_state(self, n_words, dtype=np.uint32):
+        if n_words == 1 and np.dtype(dtype) == np.uint32:
+            return np.array([self.word], np.uint32)
+        return super().generate_state(n_words, dtype)

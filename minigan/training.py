@@ -23,7 +23,7 @@ import math
 import numpy as np
 from tqdm import tqdm
 
-from . import rng
+from . import backend, rng
 from .optim import ExponentialDecay, LinearRamp
 
 # The paper's schedules (docs/PAPER.md): lr 0.1 divided by 1.000004 after every update (floor
@@ -101,7 +101,10 @@ def steps(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, 
         raise ValueError(f"{len(x)} training samples are fewer than one update's "
                          f"k * batch_size = {gan.k} * {batch_size} = {per_step}: use a smaller "
                          "batch size or more data")
-    x = xp.asarray(x, dtype=gan.dtype)
+    x = backend.to_numpy(x) if xp is np else xp.asarray(x)  # to gan's backend, once
+    gan.check_data(x, "training: x")
+    x = x.astype(gan.dtype, copy=False)
+    gan.check_range(x, "training: x")  # once per data set: on CuPy two syncs, not two per update
     start = start or {}
     epoch, batch, step = start.get("epoch", 0), start.get("batch", 0), start.get("step", 0)
     optimizers = (gan.d_optimizer, gan.g_optimizer)

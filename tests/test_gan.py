@@ -192,3 +192,40 @@ def test_a_gan_step_keeps_float32_float32():
     gan.step(np.random.default_rng(0).uniform(0, 1, (8, 784)).astype(np.float32))
     assert all(p.dtype == np.float32 for p in {**G.params, **D.params}.values())
     assert all(v.dtype == np.float32 for v in gan.d_optimizer.velocity.values())
+
+
+# --- data the user hands to GAN.step (issue 18): one message of ours, naming the value and the fix
+
+@pytest.mark.parametrize("bad, error, match", [
+    (np.random.default_rng(0).integers(0, 256, (6, 4)).astype(np.uint8), TypeError,
+     r"dtype uint8; pass float pixels in \[0, 1\]: x.astype\('float32'\) / 255"),
+    (np.random.default_rng(0).uniform(0, 255, (6, 4)), ValueError,
+     r"values in \[.*, 2\d\d.*\], but G ends in a sigmoid.*uint8 / 255"),
+    (np.full((6, 4), np.nan), ValueError, r"values in \[nan, nan\]"),
+    (np.zeros((0, 4)), ValueError, r"shape \(0, 4\); pass a non-empty \(batch, d\)"),
+    (np.zeros((6, 2, 2)), ValueError, r"shape \(6, 2, 2\).*x.reshape\(len\(x\), -1\)"),
+    (np.zeros((6, 5)), ValueError, r"5,\) features per sample but G draws \(4,\)"),
+    ([[0.5] * 4] * 6, TypeError, "is a list, not an array"),
+])
+def test_step_refuses_data_it_cannot_use_with_the_fix(bad, error, match):
+    gan = tiny_gan()
+    before = {k: p.copy() for k, p in gan.D.params.items()}
+    with pytest.raises(error, match=match):
+        gan.step(bad)
+    with pytest.raises(error, match=match):  # the same verdict twice
+        gan.step(bad)
+    assert all(np.array_equal(p, before[k]) for k, p in gan.D.params.items())
+
+
+def test_step_accepts_data_on_the_edges_of_zero_one_and_any_range_for_a_linear_generator():
+    tiny_gan().step(np.tile([0.0, 1.0], (6, 2)))
+    G = Sequential(Linear(2, 4, 0.8, 0, dtype="float64"))
+    D = Sequential(Linear(4, 1, 0.8, 1, dtype="float64"))
+    gan = GAN(G, D, z_dim=2)
+    assert gan.data_range is None
+    gan.step(np.full((6, 4), -7.0))  # a toy's data: G's output is not squashed
+
+
+def test_fit_refuses_integer_images_before_converting_them():
+    with pytest.raises(TypeError, match=r"training: x: the data has dtype uint8.*/ 255"):
+        mg.training.fit(tiny_gan(), np.full((12, 4), 200, np.uint8), epochs=1, batch_size=6)
