@@ -35,10 +35,13 @@ nbgrader, which brings JupyterLab, a server and a database with it; a notebook w
 this module still works with nbgrader's own tools.
 """
 import argparse
+import ast
 import contextlib
 import functools
+import inspect
 import json
 import re
+import textwrap
 import traceback
 from pathlib import Path
 
@@ -693,14 +696,39 @@ def _stand_in():
     return modules
 
 
+def _numpy_calls_on_arrays(fn, allowed=("eps",)):
+    """The calls ``np.f(...)`` in ``fn``'s source that take one of its arrays (any name but
+    ``allowed``), as written; empty when the source cannot be read (a function typed at a prompt).
+    CuPy itself runs ``np.log(gpu_array)`` (NumPy hands the call to CuPy), so only reading the
+    code can hold an answer to the exercise's rule: every function from ``xp``."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    calls = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in ("np", "numpy")):
+            names = {n.id for a in [*node.args, *(k.value for k in node.keywords)]
+                     for n in ast.walk(a) if isinstance(n, ast.Name)}
+            if names - {"np", "numpy", *allowed}:
+                calls.append(ast.unparse(node))
+    return calls
+
+
 @_exercise("Backend-agnostic logit")
 def check_logit(logit):
-    """Lesson 9: ``logit(p, eps=1e-7)`` on NumPy, and on every other array module available
-    (:func:`_stand_in`): same backend and dtype as ``p``, finite at 0 and 1, and
-    ``sigmoid(logit(p))`` gives back ``p`` clipped to ``[eps, 1 - eps]``."""
+    """Lesson 9: ``logit(p, eps=1e-7)`` calls no NumPy function on an array (read from its
+    source), and on NumPy and every other array module available (:func:`_stand_in`: the CuPy
+    stand-in, and CuPy on a GPU) returns an array of ``p``'s backend and dtype, finite at 0 and
+    1, with ``sigmoid(logit(p))`` giving back ``p`` clipped to ``[eps, 1 - eps]``."""
     from .backend import array_module, to_numpy
     from .layers import sigmoid
 
+    calls = _numpy_calls_on_arrays(logit)
+    assert not calls, (
+        f"{calls[0]} calls NumPy on an array: take xp = mg.backend.array_module(p) and use xp's "
+        "functions (xp.clip, xp.log), so that the code runs wherever p lives")
     p = np.concatenate([[0.0, 1.0, 0.5, 1e-9, 1 - 1e-9],
                         np.random.default_rng(11).random(50)]).astype(np.float32)
     for xp in [np] + _stand_in():

@@ -373,8 +373,30 @@ def test_logit():
         q = xp.clip(p, eps, 1 - eps)
         return xp.log(q / (1 - q))
 
+    def numpy_on_p(p, eps=1e-7):
+        q = np.clip(p, eps, 1 - eps)         # runs on CuPy too (NumPy dispatches), but not from xp
+        return np.log(q) - np.log1p(-q)
+
+    def asarray_on_p(p, eps=1e-7):
+        xp = mg.backend.array_module(p)
+        q = xp.clip(xp.asarray(np.asarray(p)), eps, 1 - eps)
+        return xp.log(q) - xp.log1p(-q)
+
+    def eps_as_numpy_array(p, eps=1e-7):
+        xp = mg.backend.array_module(p)
+        q = xp.clip(p, xp.asarray(eps, dtype=p.dtype), 1 - eps)
+        return xp.log(q) - xp.log1p(-q) + 0 * np.float32(eps)
+
+    def to_host(p, eps=1e-7):
+        q = mg.backend.to_numpy(p).clip(eps, 1 - eps)
+        return (lambda xp: xp.log(q) - xp.log1p(-q))(mg.backend.array_module(q))
+
     accepts(check, right)
-    refuses(check, (lambda p, eps=1e-7: np.log(p) - np.log1p(-p),), "finite")
+    accepts(check, eps_as_numpy_array)
+    refuses(check, (numpy_on_p,), "np.clip(p, eps, 1 - eps) calls NumPy on an array")
+    refuses(check, (asarray_on_p,), "np.asarray(p) calls NumPy")
+    refuses(check, (to_host,), "logit of a minigan.fakecupy array should be a minigan.fakecupy array")
+    refuses(check, (lambda p, eps=1e-7: mg.backend.array_module(p).log(p / (1 - p)),), "finite")
     refuses(check, (lambda p, eps=1e-7: right(p).astype(np.float64),), "dtype")
     refuses(check, (lambda p, eps=1e-7: right(p, 1e-3),), "clipped to [eps, 1 - eps]")
     refuses(check, (lambda p, eps=1e-7: -right(p),), "log(p) - log(1 - p)")
