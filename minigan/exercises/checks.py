@@ -1,169 +1,13 @@
-"""Exercises that check themselves, for the lessons (``lessons/*.ipynb``).
-
-A lesson's exercise is a function the student writes, between nbgrader's markers::
-
-    def tanh_backward(y, dy):
-        ### BEGIN SOLUTION
-        return dy * (1 - y * y)
-        ### END SOLUTION
-
-and a check cell of one line that hands it to this module::
-
-    mg.exercises.check_tanh_backward(tanh_backward)
-
-Each ``check_*`` function builds all its own test data inside (fixed seeds, nothing from earlier
-cells), so re-running any cell, in any order, never changes its verdict; the tests call every
-check with wrong answers of the kinds students write, and twice in a row. A check prints
-``Tanh backward: correct``; an untouched stub (``raise NotImplementedError()``) prints ``Tanh
-backward: not attempted yet`` and lets the notebook run on; a wrong answer raises
-:class:`CheckFailed`, whose message says what is wrong and where to look. If the student's own
-code raises, the message names the error and the line of their code.
-
-**What a student sees, and why "Run all" stops there.** In Jupyter a failed check shows its
-message and nothing else: no traceback through the library (IPython's ``_render_traceback_``
-hook). It is still an error, so "Run all" stops at that cell: the cells after an exercise use
-its answer (a curve, a trained network), and a wrong answer there would fail later with a
-message pointing the wrong way. Fix the answer, re-run the check cell, then "Run all below".
-
-The student version of a lesson has every solution replaced by the stub, as nbgrader's
-``clear_solutions`` would do::
-
-    python -m minigan.exercises lessons/ --out student/     # every lessons/*.ipynb
-
-We honour nbgrader's markers with a few lines of JSON handling instead of depending on
-nbgrader, which brings JupyterLab, a server and a database with it; a notebook written for
-this module still works with nbgrader's own tools.
-"""
-import argparse
+"""One check per exercise of the lessons, each building its own data from fixed seeds, with the
+cases where students' usual wrong answers differ from the right one, and a message naming the
+likely mistake. ``tests/test_exercise_checks.py`` holds the wrong answers each must refuse."""
 import ast
-import contextlib
-import functools
 import inspect
-import json
-import re
 import textwrap
-import traceback
-from pathlib import Path
 
 import numpy as np
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$",
-                     re.MULTILINE | re.DOTALL)
-
-
-class NotAttempted(Exception):
-    """Raised by a stub the student has not filled in yet (see :func:`check`)."""
-
-
-class CheckFailed(AssertionError):
-    """A wrong answer. Its message says what is wrong and where to look; in Jupyter that message
-    is all that is shown (``_render_traceback_``), and the cell still fails, stopping "Run all"."""
-
-    def _render_traceback_(self):
-        return [f"\x1b[0;31m{line}\x1b[0m" for line in str(self).splitlines()]
-
-
-_LIBRARY = str(Path(__file__).resolve().parent)
-
-
-def _where(err):
-    """`` (line 3 of your code: return dy @ W)``: the last frame of ``err``'s traceback outside
-    this library, where the student's code went wrong; empty if there is none."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__)
-              if not str(Path(f.filename).resolve()).startswith(_LIBRARY)]
-    if not frames:
-        return ""
-    f = frames[-1]
-    return f" (at line {f.lineno} of your code: {f.line.strip()})" if f.line else f" (at line {f.lineno})"
-
-
-@contextlib.contextmanager
-def check(title):
-    """Run a check's body: print ``title: correct``, or ``title: not attempted yet`` when the
-    body hits an untouched stub; a wrong answer (an AssertionError), or an error raised by the
-    student's code, becomes :class:`CheckFailed` with one message starting with ``title``.
-    NumPy's floating-point warnings are silenced inside: the check judges the values."""
-    try:
-        with np.errstate(all="ignore"):
-            yield
-    except (NotImplementedError, NotAttempted):
-        print(f"{title}: not attempted yet (replace `raise NotImplementedError()` with your code)")
-        return
-    except AssertionError as err:
-        raise CheckFailed(f"{title}: {err}") from None
-    except Exception as err:  # the student's code crashed: say where, without the library's frames
-        raise CheckFailed(f"{title}: your code raised {type(err).__name__}: {err}"
-                          f"{_where(err)}") from None
-    print(f"{title}: correct")
-
-
-def _exercise(title):
-    """Make ``body(*answers)`` a check: run inside :func:`check` (``title``), returning None."""
-    def wrap(body):
-        @functools.wraps(body)
-        def run(*answers):
-            with check(title):
-                body(*answers)
-        return run
-    return wrap
-
-
-def expect_shape(value, shape, what="your answer"):
-    """Fail with the expected and actual shapes unless ``value`` has shape ``shape``."""
-    actual = getattr(value, "shape", None)
-    if actual is None or tuple(actual) != tuple(shape):
-        raise AssertionError(f"{what} should have shape {tuple(shape)}, "
-                             f"got {actual if actual is not None else type(value).__name__}")
-
-
-def _close(a, b, rtol=1e-7, atol=1e-10):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
-
-
-def _known_mistakes(got, mistakes):
-    """Fail with the message of the first ``(value, message)`` in ``mistakes`` that ``got``
-    equals: a wrong answer recognised is a wrong answer explained."""
-    for value, message in mistakes:
-        if _close(got, value):
-            raise AssertionError(message)
-
-class MissingCourseData(Exception):
-    """A chapter needs a data set that is not on disk. Shown in Jupyter as its one line (the
-    command that downloads it), no traceback; like a failed check, it stops "Run all"."""
-
-    def _render_traceback_(self):
-        return [str(self)]
-
-
-_DISPLAY = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
-
-
-def course_data(name, *splits):
-    """The images ``x`` of each split of data set ``name``, as ``mg.data.load`` gives them, for a
-    chapter: one array for one split, a tuple for several. Nothing is downloaded here; when the
-    files are absent (or broken) the chapter ends with one line, :class:`MissingCourseData`,
-    naming ``python -m minigan.download <name>``, which saves them where this looks."""
-    from . import data
-
-    try:
-        xs = tuple(data.load(name, split, download=False)[0] for split in splits)
-    except data.MissingData:
-        raise MissingCourseData(
-            f"This chapter needs {_DISPLAY.get(name, name)}, which is not in "
-            f"{data.resolve_dir() / name}: run `python -m minigan.download {name}` in a terminal, "
-            "then run this cell again (if you use MINIGAN_DATA_DIR, set it before starting "
-            "Jupyter).") from None
-    except data.DataError as err:
-        raise MissingCourseData(f"This chapter cannot read {_DISPLAY.get(name, name)}: {err}") from None
-    return xs[0] if len(xs) == 1 else xs
-
-
-# ---------------------------------------------------------------------------------------------
-# The lessons' checks, one per exercise. Each builds its own data from fixed seeds, includes the
-# cases where the usual wrong answers differ from the right one, and names the likely mistake.
+from .grading import _close, _exercise, _known_mistakes, expect_shape
 
 # Lesson 1 -------------------------------------------------------------------------------------
 
@@ -171,8 +15,8 @@ def course_data(name, *splits):
 def check_tanh_backward(tanh_backward):
     """Lesson 1: ``tanh_backward(y, dy)`` against ``Tanh.backward``, then the gradient checker
     on the library's ``Tanh`` with it as its backward (``StudentTanh``)."""
-    from .gradcheck import assert_layer_gradients
-    from .layers import Tanh
+    from ..gradcheck import assert_layer_gradients
+    from ..layers import Tanh
 
     rng = np.random.default_rng(1)
     x = 2 * rng.standard_normal((5, 4))
@@ -203,8 +47,8 @@ def check_tanh_backward(tanh_backward):
 def check_fixed_linear(FixedLinear):
     """Lesson 1: the class ``FixedLinear`` (a ``Linear`` whose backward the student rewrote),
     through the gradient checker on a square and a non-square layer, then against ``Linear``."""
-    from .gradcheck import assert_layer_gradients
-    from .layers import Linear
+    from ..gradcheck import assert_layer_gradients
+    from ..layers import Linear
 
     rng = np.random.default_rng(2)
     x = rng.standard_normal((5, 4))
@@ -226,8 +70,8 @@ def check_fixed_linear(FixedLinear):
 def check_maxout_backward(maxout_backward):
     """Lesson 2: ``maxout_backward(z, dy, pieces)`` against the library's ``Maxout`` (ties
     included: they go to the first piece), then the gradient checker on ``StudentMaxout``."""
-    from .gradcheck import assert_layer_gradients
-    from .layers import Maxout
+    from ..gradcheck import assert_layer_gradients
+    from ..layers import Maxout
 
     rng = np.random.default_rng(3)
     batch, units, pieces = 6, 4, 3
@@ -281,8 +125,8 @@ def check_dropout_backward(dropout_backward):
     """Lesson 2: ``dropout_backward(mask, dy, p)`` against the library's ``Dropout.backward``
     for the same mask, at p = 0.2 and 0.7 (where 1/p and 1/(1 - p) differ), then the gradient
     checker on ``StudentDropout``."""
-    from .gradcheck import assert_layer_gradients
-    from .layers import Dropout
+    from ..gradcheck import assert_layer_gradients
+    from ..layers import Dropout
 
     rng = np.random.default_rng(4)
     for p in (0.2, 0.7):
@@ -341,7 +185,7 @@ def check_best_y(best_y):
 def check_D_star_and_C_of_G(D_star, C_of_G):
     """Lesson 3 (b): ``D_star(p_data, p_g)`` against ``theory.D_star`` (where both densities
     vanish too), and ``C_of_G(p_data, p_g, x)`` against ``theory.C_of_G`` and Eq. 6."""
-    from . import theory, toy
+    from .. import theory, toy
 
     pd_toy, pg_toy = (toy.snapshot(toy.make_gan(seed=0))[k] for k in ("p_data", "p_g"))
     zeros = (np.array([0.0, 0.3, 0.0, 1e-300, 2.0, 0.0]), np.array([0.0, 0.1, 0.5, 0.0, 1e-300, 0.0]))
@@ -380,7 +224,7 @@ def check_step_p_g(step_p_g):
     density, never raises C(G), and brings it within 1e-3 of -log 4 in 30 steps of eta = 0.5."""
     from scipy.integrate import trapezoid
 
-    from . import theory, toy
+    from .. import theory, toy
 
     x = np.linspace(-4, 5, 1801)
     p_data, p_g = theory.p_data(x, 0.0, toy.STD), theory.p_data(x, 1.5, toy.STD)
@@ -411,7 +255,7 @@ def check_step_p_g(step_p_g):
 # Lesson 4 -------------------------------------------------------------------------------------
 
 def _check_g_loss(loss_fn, objective, formula, name):
-    from .losses import generator_loss
+    from ..losses import generator_loss
 
     # +-1000: sigmoid(-1000) underflows to 0 and sigmoid(1000) rounds to 1 in float64, so a log
     # of a sigmoid is -inf on one side or the other. (At +-50 only one side rounds.)
@@ -459,8 +303,8 @@ def check_non_saturating_loss(non_saturating_loss):
 
 def _tiny_gan(k):
     """A small GAN on 8-pixel 'images' whose every update visibly changes its statistics."""
-    from .gan import GAN
-    from .layers import Linear, ReLU, Sequential, Sigmoid
+    from ..gan import GAN
+    from ..layers import Linear, ReLU, Sequential, Sigmoid
 
     G = Sequential(Linear(4, 16, 1.0, rng=1, dtype="float64"), ReLU(),
                    Linear(16, 8, 1.0, rng=2, dtype="float64"), Sigmoid())
@@ -476,7 +320,7 @@ def check_train_epoch(train_epoch):
     count, schedules and epoch means. The data do not divide into batches, the learning rate
     changes by 1.5x per update, and the updates' statistics differ, so an incomplete last
     batch, an off-by-one lr, or the last update's statistics cannot pass."""
-    from . import optim, rng as rngs, training
+    from .. import optim, rng as rngs, training
 
     lr_at = optim.ExponentialDecay(0.5, 1.5, 1e-6)
     momentum_at = optim.LinearRamp(0.5, 0.9, 3)
@@ -543,7 +387,7 @@ def check_train_epoch(train_epoch):
 def check_parzen_log_likelihood(parzen_log_likelihood):
     """Lesson 6: ``parzen_log_likelihood(x, samples, sigma)`` against ``parzen.log_likelihood``
     on 784-pixel images, at three widths; the smallest underflows a naive sum."""
-    from .parzen import log_likelihood
+    from ..parzen import log_likelihood
 
     rng = np.random.default_rng(7)
     queries, centres = rng.random((20, 784)), rng.random((50, 784))
@@ -578,7 +422,7 @@ def check_nearest(nearest):
     """Lesson 7: ``nearest(queries, train)`` against ``figures.nearest_neighbours``, comparing
     distances (any index of an exact tie is right); queries that are training images must find
     themselves."""
-    from .figures import nearest_neighbours
+    from ..figures import nearest_neighbours
 
     rng = np.random.default_rng(8)
     pool = rng.random((300, 50), dtype=np.float32)
@@ -606,7 +450,7 @@ def check_nearest(nearest):
 @_exercise("Interpolation in z")
 def check_lerp(lerp):
     """Lesson 7: ``lerp(z0, z1, steps)`` against ``figures.interpolate``, for several steps."""
-    from .figures import interpolate
+    from ..figures import interpolate
 
     rng = np.random.default_rng(9)
     z0, z1 = ((2 * rng.random((2, 6)) - 1) * np.sqrt(3)).astype(np.float32)
@@ -633,7 +477,7 @@ def check_modes_hit(modes_hit):
     """Lesson 8: ``modes_hit(samples, centres, sigma, min_share)`` against
     ``mixture.coverage`` on sets built to separate the usual mistakes: samples between sigma
     and 4 sigma of a centre, and a mode with exactly its minimum share."""
-    from . import mixture
+    from .. import mixture
 
     rng = np.random.default_rng(10)
     c, s = mixture.centres(), mixture.SIGMA
@@ -684,12 +528,12 @@ def _stand_in():
     GPU, and the CuPy stand-in (which refuses NumPy calls as CuPy does) when it exists."""
     modules = []
     try:
-        from . import fakecupy
+        from .. import fakecupy
         modules.append(fakecupy)
     except ImportError:
         pass
     try:
-        from .backend import get
+        from ..backend import get
         modules.append(get("cupy"))
     except RuntimeError:
         pass
@@ -722,8 +566,8 @@ def check_logit(logit):
     source), and on NumPy and every other array module available (:func:`_stand_in`: the CuPy
     stand-in, and CuPy on a GPU) returns an array of ``p``'s backend and dtype, finite at 0 and
     1, with ``sigmoid(logit(p))`` giving back ``p`` clipped to ``[eps, 1 - eps]``."""
-    from .backend import array_module, to_numpy
-    from .layers import sigmoid
+    from ..backend import array_module, to_numpy
+    from ..layers import sigmoid
 
     calls = _numpy_calls_on_arrays(logit)
     assert not calls, (
@@ -747,53 +591,3 @@ def check_logit(logit):
                            rtol=1e-5, atol=1e-7), (
             f"sigmoid(logit(p)) should give back p clipped to [eps, 1 - eps]{where}: "
             "logit(p) = log(p) - log(1 - p)")
-
-def strip_solutions(source):
-    """``source`` with every marked solution replaced by the stub, keeping its indentation."""
-    def stub(match):
-        indent = match.group(1)
-        return "\n".join(indent + line for line in STUB.splitlines())
-    return _REGION.sub(stub, source)
-
-
-def student_version(notebook):
-    """A notebook dict (nbformat 4 JSON) with solutions stripped from its code cells and its
-    outputs cleared."""
-    nb = json.loads(json.dumps(notebook))
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if BEGIN in text and text.count(BEGIN) != text.count(END):
-            raise ValueError(f"unbalanced solution markers in cell:\n{text[:300]}")
-        cell["source"] = strip_solutions(text)
-        cell["outputs"], cell["execution_count"] = [], None
-    return nb
-
-
-def main(argv=None):
-    """The command line; a user's mistake ends with one message and exit status 2."""
-    from . import cli  # only the command line needs it
-    return cli.run("python -m minigan.exercises", _main, argv)
-
-
-def _main(argv):
-    from .cli import Failure
-    p = argparse.ArgumentParser(prog="python -m minigan.exercises",
-                                description="Write the student version of lessons: solutions "
-                                            "replaced by stubs, outputs cleared.")
-    p.add_argument("lessons", type=Path, help="a folder of .ipynb files, or one notebook")
-    p.add_argument("--out", type=Path, required=True, help="folder for the student versions")
-    args = p.parse_args(argv)
-    paths = sorted(args.lessons.glob("*.ipynb")) if args.lessons.is_dir() else [args.lessons]
-    if not paths or not all(p.is_file() for p in paths):
-        raise Failure(f"no notebooks found at {args.lessons}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    for path in paths:
-        nb = student_version(json.loads(path.read_text()))
-        (args.out / path.name).write_text(json.dumps(nb, indent=1) + "\n")
-        print(f"wrote {args.out / path.name}")
-
-
-if __name__ == "__main__":
-    main()
