@@ -130,3 +130,30 @@ def test_a_failed_check_shows_its_message_alone_and_stops_run_all():
     shown = [ANSI.sub("", line) for line in errors[0].traceback]
     assert shown == ["Tanh backward: dy * (1 - y): the derivative is 1 - y**2, y squared"], shown
     assert never == 4, "Run all should stop at the failed check"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_chapter_shows_its_figures_under_any_backend(path):
+    """MPLBACKEND=Agg (as in CI) would hide every figure of a chapter that does not ask for inline."""
+    first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert first.source.startswith("%matplotlib inline"), f"{path.name}: start with %matplotlib inline"
+
+
+# The library code that is an exercise's answer, by the check that grades it.
+ANSWERS = {"check_tanh_backward": ["Tanh."], "check_maxout_backward": ["Maxout."],
+           "check_dropout_backward": ["Dropout."], "check_D_star_and_C_of_G": ["D_star", "C_of_G"],
+           "check_minimax_loss": ["generator_loss"], "check_non_saturating_loss": ["generator_loss"],
+           "check_train_epoch": ["training.steps"], "check_parzen_log_likelihood": ["log_likelihood"],
+           "check_nearest": ["nearest_neighbours"], "check_lerp": ["interpolate"],
+           "check_modes_hit": ["coverage"], "check_logit": ["models.paper_mnist"]}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_solution_is_printed_before_its_exercise(path):
+    cells = nbformat.read(path, as_version=4).cells
+    checked_at = {name: i for i, c in enumerate(cells) for name in ANSWERS if f"{name}(" in c.source}
+    for i, c in enumerate(cells):
+        for shown in re.findall(r"getsource\(([\w.]+)\)", c.source if c.cell_type == "code" else ""):
+            early = [name for name, at in checked_at.items() if at > i
+                     and any(answer in shown for answer in ANSWERS[name])]
+            assert not early, f"{path.name}: cell {i} prints {shown}, the answer of {early[0]}, before it"
