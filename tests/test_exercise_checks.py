@@ -427,3 +427,22 @@ def test_a_failure_renders_as_its_message_alone_in_jupyter():
     except exercises.CheckFailed as err:
         lines = err._render_traceback_()
     assert len(lines) == 1 and "Tanh backward: " in lines[0] and "y squared" in lines[0]
+
+
+def test_verdicts_do_not_depend_on_order_or_on_numpys_global_random_state(capsys):
+    right = [(exercises.check_tanh_backward, (lambda y, dy: dy - dy * y ** 2,)),
+             (exercises.check_fixed_linear, (_Fixed,)),
+             (exercises.check_maxout_backward, (maxout_loop,)),
+             (exercises.check_step_p_g, (step_right,)),
+             (exercises.check_minimax_loss, (minimax_right,)),
+             (exercises.check_train_epoch, (make_train_epoch(),)),
+             (exercises.check_modes_hit, (modes_variant(nearest_centre=True),))]
+    wrong = [(exercises.check_dropout_backward, (lambda mask, dy, p: dy * mask / p,)),
+             (exercises.check_train_epoch, (make_train_epoch(last_stats=True),))]
+    cases = list(enumerate(right + wrong))
+    runs = []
+    for seed, order in ((1, cases), (2, cases[::-1])):
+        np.random.seed(seed)
+        runs.append({i: verdict(check, *answers) for i, (check, answers) in order})
+    assert runs[0] == runs[1]
+    assert [runs[0][i] == "correct" for i in range(len(cases))] == [True] * len(right) + [False] * len(wrong)
