@@ -126,7 +126,14 @@ def maxout_ones(z, dy, pieces):
 def test_maxout_backward():
     check = exercises.check_maxout_backward
     accepts(check, maxout_loop)
-    refuses(check, (maxout_all_ties,), "on a tie")
+    refuses(check, (maxout_all_ties,), "on a tie", "you sent it to 3 and 2 pieces")
+
+    def strict_winner(z, dy, pieces):      # a piece wins only if larger than all others: ties get none
+        g = z.reshape(len(z), -1, pieces)
+        others = np.sort(g, axis=2)[:, :, -2:-1]
+        return ((g > others) * dy[:, :, None]).reshape(z.shape)
+
+    refuses(check, (strict_winner,), "on a tie", "you sent it to 0 and 0 pieces")
     refuses(check, (maxout_argmin,), "argmax")
     refuses(check, (maxout_layout,), "(batch, units, pieces)")
     refuses(check, (maxout_ones,), "should hold dy")

@@ -89,8 +89,9 @@ def check_maxout_backward(maxout_backward):
     grouped = z.reshape(batch, units, pieces)
     ties = np.count_nonzero(dz[0, 0:3]), np.count_nonzero(dz[1, 3:6])
     assert ties == (1, 1) or not _close(dz[2:], want[2:]), (
-        f"on a tie dy goes to the first of the tied pieces only (as argmax does); you sent it to "
-        f"{max(ties)} pieces (example 0, unit 0: three equal pieces)")
+        "on a tie dy goes to the first of the tied pieces, and only there (as argmax does); at the "
+        "ties (example 0, unit 0: three equal pieces; example 1, unit 1: two) you sent it to "
+        f"{ties[0]} and {ties[1]} pieces")
     winner_first = (np.arange(pieces) == grouped.argmax(axis=2)[:, :, None])
     wrong_layout = (np.arange(pieces)[:, None] == z.reshape(batch, pieces, units).argmax(axis=1)[:, None, :])
     _known_mistakes(dz, [
