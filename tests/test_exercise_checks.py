@@ -428,6 +428,21 @@ def test_a_crash_in_the_students_code_names_its_line_not_the_library():
     assert "return dy @ y" in message and "minigan" not in message
 
 
+def test_an_assert_in_the_students_code_is_named_as_theirs():
+    def tanh_backward(y, dy):
+        assert y.shape == (4, 5), "my shapes"
+        return dy * (1 - y * y)
+    message = verdict(exercises.check_tanh_backward, tanh_backward)
+    assert "an assert of your code failed: my shapes" in message and "assert y.shape == (4, 5)" in message
+
+
+def test_a_crash_inside_numpy_names_the_students_line_not_numpys():
+    def best_y(a, b):
+        return np.concatenate(a, b)          # a wrong call: numpy raises inside its own code
+    message = verdict(exercises.check_best_y, best_y)
+    assert "your code raised TypeError" in message and "return np.concatenate(a, b)" in message
+
+
 def test_a_failure_renders_as_its_message_alone_in_jupyter():
     try:
         exercises.check_tanh_backward(lambda y, dy: dy * (1 - y))

@@ -4,6 +4,7 @@ stub into "not attempted yet"; :func:`course_data` gives a chapter its data set 
 saying how to get it. The checks themselves are in :mod:`minigan.exercises.checks`."""
 import contextlib
 import functools
+import sys
 import traceback
 from pathlib import Path
 
@@ -23,13 +24,20 @@ class CheckFailed(AssertionError):
 
 
 _LIBRARY = str(Path(__file__).resolve().parents[1])  # the minigan package
+_PYTHON = tuple({str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+
+
+def _students_frames(err):
+    """The frames of ``err``'s traceback in the student's code: neither this library nor Python's
+    own (the standard library, NumPy and the rest of site-packages)."""
+    return [f for f in traceback.extract_tb(err.__traceback__)
+            if not str(Path(f.filename).resolve()).startswith((_LIBRARY, *_PYTHON))]
 
 
 def _where(err):
-    """`` (line 3 of your code: return dy @ W)``: the last frame of ``err``'s traceback outside
-    this library, where the student's code went wrong; empty if there is none."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__)
-              if not str(Path(f.filename).resolve()).startswith(_LIBRARY)]
+    """`` (at line 3 of your code: return dy @ W)``: the last line of the student's code that
+    ``err`` went through; empty if there is none."""
+    frames = _students_frames(err)
     if not frames:
         return ""
     f = frames[-1]
@@ -49,7 +57,10 @@ def check(title):
         print(f"{title}: not attempted yet (replace `raise NotImplementedError()` with your code)")
         return
     except AssertionError as err:
-        raise CheckFailed(f"{title}: {err}") from None
+        last = traceback.extract_tb(err.__traceback__)[-1:]
+        if last and last[0] not in _students_frames(err):   # the check's verdict
+            raise CheckFailed(f"{title}: {err}") from None
+        raise CheckFailed(f"{title}: an assert of your code failed: {err}{_where(err)}") from None
     except Exception as err:  # the student's code crashed: say where, without the library's frames
         raise CheckFailed(f"{title}: your code raised {type(err).__name__}: {err}"
                           f"{_where(err)}") from None
