@@ -85,7 +85,7 @@ class Linear(Layer):
         return None
 
     def __repr__(self):
-        return f"Linear({self.n_in}, {self.n_out})"
+        return f"{type(self).__name__}({self.n_in}, {self.n_out})"  # a subclass by its own name
 
 
 class ReLU(Layer):
@@ -118,7 +118,7 @@ class LeakyReLU(Layer):
         return xp.where(self.x > 0, dy, self.slope * dy)
 
     def __repr__(self):
-        return f"LeakyReLU({self.slope})"
+        return f"{type(self).__name__}({self.slope})"
 
 
 def sigmoid(x):
@@ -209,7 +209,7 @@ class Maxout(Layer):
         return None
 
     def __repr__(self):
-        return f"Maxout({self.n_in}, units={self.units}, pieces={self.pieces})"
+        return f"{type(self).__name__}({self.n_in}, units={self.units}, pieces={self.pieces})"
 
 
 class Dropout(Layer):
@@ -245,7 +245,7 @@ class Dropout(Layer):
         return dy if self.scale is None else dy * self.scale
 
     def __repr__(self):
-        return f"Dropout(p_drop={self.p_drop})"
+        return f"{type(self).__name__}(p_drop={self.p_drop})"
 
 
 def require_layer(layer, where):

@@ -78,6 +78,9 @@ def train(gan, rng, g_steps=1, g_updates=G_UPDATES, progress=False, seed=0):
     followed by ``g_steps`` G updates (line 8, repeated). ``g_steps = 1`` is Algorithm 1
     itself, the library's loop (:func:`minigan.training.fit`); more is what Section 6 warns
     against, written out so the extra G updates are visible."""
+    if not isinstance(g_steps, (int, np.integer)) or isinstance(g_steps, bool) or g_steps < 1:
+        raise ValueError(f"g_steps={g_steps!r}: the number of G updates after each D update must be "
+                         "a whole number >= 1 (1 is Algorithm 1)")
     if g_steps == 1:
         x = sample_data(rng, g_updates * M)
         training.fit(gan, x, epochs=1, batch_size=M, lr=None, momentum=None, seed=seed,

@@ -64,8 +64,14 @@ def fast_lessons(monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 
+# Chapters that need no data set run with an empty data folder, so that they are seen not to need one.
+NEEDS_MNIST = ("05_training_on_mnist.ipynb", "06_parzen_evaluation.ipynb", "07_figures_2_and_3.ipynb")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_lesson_runs_top_to_bottom_with_its_solutions(path):
+def test_lesson_runs_top_to_bottom_with_its_solutions(path, monkeypatch, tmp_path):
+    if path.name not in NEEDS_MNIST:
+        monkeypatch.setenv("MINIGAN_DATA_DIR", str(tmp_path))
     printed = execute(nbformat.read(path, as_version=4), path.name)
     assert "not attempted yet" not in printed, f"{path.name}: a solution is missing"
 
@@ -74,7 +80,8 @@ def test_lesson_runs_top_to_bottom_with_its_solutions(path):
 def test_the_student_version_runs_with_every_exercise_not_attempted(path):
     from minigan import exercises
     solved = nbformat.read(path, as_version=4)
-    checks = sum(c.source.count("exercises.check(") for c in solved.cells if c.cell_type == "code")
+    checks = sum(len(re.findall(r"exercises\.check_\w+\(", c.source)) for c in solved.cells
+                 if c.cell_type == "code")
     student = nbformat.from_dict(exercises.student_version(solved))
     printed = execute(student, f"{path.name} (student version)")
     assert printed.count("not attempted yet") == checks, (
@@ -82,19 +89,71 @@ def test_the_student_version_runs_with_every_exercise_not_attempted(path):
         "'not attempted yet' in the student version")
 
 
-def test_a_chapter_without_mnist_says_where_to_put_it_in_one_line(monkeypatch, tmp_path):
-    """A student without the data set gets one line naming what to copy where, not a traceback
-    from deep inside the library."""
-    empty = tmp_path / "data"
-    empty.mkdir()
-    monkeypatch.setenv("MINIGAN_DATA_DIR", str(empty))
-    nb = nbformat.read(LESSONS / "05_training_on_mnist.ipynb", as_version=4)
+def run_until_error(nb):
+    """Execute ``nb`` as "Run all" does, stopping at the first error; returns the error outputs and
+    the index of the first code cell that never ran (None if all ran)."""
     nb.cells.insert(0, nbformat.v4.new_code_cell(SAME_PYTHON.strip()))
     client = nbclient.NotebookClient(nb, timeout=240, kernel_name="python3",
                                      resources={"metadata": {"path": str(LESSONS)}})
     with pytest.raises(nbclient.exceptions.CellExecutionError):
         client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert len(errors) == 1 and errors[0].ename == "SystemExit", errors
-    message = errors[0].evalue
-    assert "needs MNIST" in message and str(empty) in message and "\n" not in message.strip()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    never = next((i for i, c in enumerate(code) if c.execution_count is None), None)
+    return errors, never
+
+
+@pytest.mark.parametrize("name", NEEDS_MNIST)
+def test_a_chapter_without_mnist_ends_in_one_line_naming_the_download_command(name, monkeypatch, tmp_path):
+    """A student without the data set gets one line naming the command that downloads it, and
+    where minigan looked; no traceback from deep inside the library."""
+    empty = tmp_path / "data"
+    empty.mkdir()
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(empty))
+    errors, _ = run_until_error(nbformat.read(LESSONS / name, as_version=4))
+    assert len(errors) == 1 and errors[0].ename == "MissingCourseData", errors
+    shown = [ANSI.sub("", line) for line in errors[0].traceback]
+    assert len(shown) == 1 and "\n" not in shown[0].strip(), shown
+    assert "python -m minigan.download mnist" in shown[0] and str(empty) in shown[0]
+
+
+def test_a_failed_check_shows_its_message_alone_and_stops_run_all():
+    """In Jupyter a wrong answer shows one short message, with no traceback through the library,
+    and the cells after it do not run."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import minigan as mg"),
+        nbformat.v4.new_code_cell("def tanh_backward(y, dy):\n    return dy * (1 - y)"),
+        nbformat.v4.new_code_cell("mg.exercises.check_tanh_backward(tanh_backward)"),
+        nbformat.v4.new_code_cell("print('after the check')")])
+    errors, never = run_until_error(nb)
+    assert len(errors) == 1 and errors[0].ename == "CheckFailed", errors
+    shown = [ANSI.sub("", line) for line in errors[0].traceback]
+    assert shown == ["Tanh backward: dy * (1 - y): the derivative is 1 - y**2, y squared"], shown
+    assert never == 4, "Run all should stop at the failed check"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_chapter_shows_its_figures_under_any_backend(path):
+    """MPLBACKEND=Agg (as in CI) would hide every figure of a chapter that does not ask for inline."""
+    first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert first.source.startswith("%matplotlib inline"), f"{path.name}: start with %matplotlib inline"
+
+
+# The library code that is an exercise's answer, by the check that grades it.
+ANSWERS = {"check_tanh_backward": ["Tanh."], "check_maxout_backward": ["Maxout."],
+           "check_dropout_backward": ["Dropout."], "check_D_star_and_C_of_G": ["D_star", "C_of_G"],
+           "check_minimax_loss": ["generator_loss"], "check_non_saturating_loss": ["generator_loss"],
+           "check_train_epoch": ["training.steps"], "check_parzen_log_likelihood": ["log_likelihood"],
+           "check_nearest": ["nearest_neighbours"], "check_lerp": ["interpolate"],
+           "check_modes_hit": ["coverage"], "check_logit": ["models.paper_mnist"]}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_solution_is_printed_before_its_exercise(path):
+    cells = nbformat.read(path, as_version=4).cells
+    checked_at = {name: i for i, c in enumerate(cells) for name in ANSWERS if f"{name}(" in c.source}
+    for i, c in enumerate(cells):
+        for shown in re.findall(r"getsource\(([\w.]+)\)", c.source if c.cell_type == "code" else ""):
+            early = [name for name, at in checked_at.items() if at > i
+                     and any(answer in shown for answer in ANSWERS[name])]
+            assert not early, f"{path.name}: cell {i} prints {shown}, the answer of {early[0]}, before it"

@@ -50,3 +50,9 @@ def test_cli_prints_the_metrics_and_writes_the_scatter(demo):
     assert str(png) in printed
     with Image.open(png) as im:
         assert im.format == "PNG" and im.size[0] > 800
+
+
+@pytest.mark.parametrize("g_steps", [0, -1, 1.5, True])
+def test_train_refuses_g_steps_that_are_not_a_positive_whole_number(g_steps):
+    with pytest.raises(ValueError, match="g_steps"):
+        mixture.train(mixture.make_gan(0), np.random.default_rng(0), g_steps=g_steps, g_updates=10)

@@ -147,5 +147,16 @@ def test_cupy_estimate_equals_numpy_estimate():
         got = parzen.log_likelihood(cupy.asarray(x), cupy.asarray(samples), parzen.SIGMAS, **blocks)
         assert isinstance(got, cupy.ndarray)
         np.testing.assert_allclose(cupy.asnumpy(got), want, rtol=0, atol=tol)
-    result = parzen.evaluate(cupy.asarray(samples), cupy.asarray(x), cupy.asarray(x[:100].copy()))
+    result = parzen.evaluate(cupy.asarray(samples), cupy.asarray(x[100:]), cupy.asarray(x[:100].copy()))
     assert result["sigma"] in parzen.SIGMAS and np.isfinite(result["mean"])
+
+
+def test_evaluate_refuses_a_validation_set_that_holds_test_images():
+    """Not only the same array: a slice or a copy of the test set is the test set too."""
+    rng = np.random.default_rng(0)
+    test, samples = rng.random((300, 20), dtype=np.float32), rng.random((50, 20), dtype=np.float32)
+    for valid in (test, test[10:], test[:100].copy(), test.astype(np.float64)):   # MNIST's pixels are exact in both
+        with pytest.raises(ValueError, match="valid holds test images"):
+            parzen.evaluate(samples, valid, test, progress=False)
+    result = parzen.evaluate(samples, rng.random((100, 20), dtype=np.float32), test, progress=False)
+    assert result["n_valid"] == 100

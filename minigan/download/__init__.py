@@ -2,7 +2,18 @@
 
 A download never leaves a half-written file where a reader would find it: each try writes a
 hidden temporary file beside its destination, checks it, and only then renames it into place.
+
+The course's data in one step, into the folder ``mg.data.load`` reads (``--data-dir``, else
+``$MINIGAN_DATA_DIR``, else ``$XDG_CACHE_HOME/minigan`` or ``~/.cache/minigan``)::
+
+    python -m minigan.download                  # MNIST (the lessons need nothing else)
+    python -m minigan.download fashion-mnist    # or cifar10, or all
+    python -m minigan.download --mirror /media/usb/mnist   # a folder (or URL) holding the files
+
+Each file shows a progress bar and is checked against its published checksum before it is
+saved; files already there are checked too. A failure ends with one line and exit status 2.
 """
+import argparse
 import hashlib
 import http.client
 import os
@@ -16,8 +27,8 @@ from pathlib import Path, PurePosixPath
 
 from tqdm import tqdm
 
-from . import datafiles
-from .datafiles import CIFAR10_FOLDER, DataError
+from .. import datafiles
+from ..datafiles import CIFAR10_FOLDER, DataError
 
 # Base URLs tried in order; change them (or point tests at a local server) by editing this dict.
 MIRRORS = {
@@ -48,10 +59,18 @@ def _reason(err):
     return f"{type(err).__name__}: {err}"
 
 
+def _length(response):
+    """The response's size in bytes, or None when its server (or file) does not say."""
+    length = getattr(response, "length", None)  # http; file:// responses carry only the header
+    if length is None and response.headers.get("Content-Length", "").isdigit():
+        length = int(response.headers["Content-Length"])
+    return length
+
+
 def _copy_url(url, f, label, timeout):
     request = urllib.request.Request(url, headers={"User-Agent": "minigan"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
-        total, got = response.length, 0  # length: None when the server sends no Content-Length
+        total, got = _length(response), 0
         with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=label) as bar:
             while chunk := response.read(1 << 20):
                 f.write(chunk)
@@ -138,3 +157,49 @@ def extract_cifar(tarball, folder):
     except (tarfile.TarError, EOFError, zlib.error) as err:
         raise DataError(f"{tarball}: corrupt tarball ({err}); delete it and fetch it "
                         "again") from err
+
+
+def mirror_url(mirror):
+    """A base URL for ``mirror``: a URL (``https://``, ``file://``) as it is, a folder as a
+    ``file://`` URL; either ends in ``/``, so that a file's name can be appended."""
+    if "://" not in mirror:
+        folder = Path(mirror).expanduser()
+        if not folder.is_dir():
+            raise DataError(f"--mirror {mirror}: no such folder; give a folder holding the files "
+                            "(train-images-idx3-ubyte.gz, ...) or a URL")
+        mirror = folder.resolve().as_uri()
+    return mirror if mirror.endswith("/") else mirror + "/"
+
+
+def main(argv=None):
+    """The command line; a failure ends with one line and exit status 2."""
+    from .. import cli  # only the command line needs it
+    return cli.run("python -m minigan.download", _main, argv)
+
+
+def _main(argv):
+    from .. import data  # data imports this module: import it only when the command runs
+
+    p = argparse.ArgumentParser(
+        prog="python -m minigan.download",
+        description="Download a data set, checked against its published checksums, into the "
+                    "folder minigan reads: --data-dir, else $MINIGAN_DATA_DIR, else "
+                    "~/.cache/minigan.")
+    p.add_argument("name", nargs="?", default="mnist", choices=[*datafiles.NAMES, "all"],
+                   help="the data set (default: mnist, all the lessons need)")
+    p.add_argument("--data-dir", type=Path, help="the data folder (it must exist)")
+    p.add_argument("--mirror", help="a folder or base URL (https://, file://) holding the files "
+                                    "under their usual names, tried instead of the usual mirrors")
+    args = p.parse_args(argv)
+    names = datafiles.NAMES if args.name == "all" else (args.name,)
+    for name in names:
+        usual = MIRRORS[name]
+        if args.mirror:
+            MIRRORS[name] = [mirror_url(args.mirror)]
+        try:
+            folder = data.fetch(name, args.data_dir, download=True)
+        finally:
+            MIRRORS[name] = usual
+        for split in ("train", "test"):  # reads every file, checking its checksum
+            data.load(name, split, args.data_dir, download=False)
+        print(f"{name}: ready in {folder} (checksums verified)")
