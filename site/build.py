@@ -182,15 +182,18 @@ def build(out, lessons, work, jobs_log=print):
                      f"{time.perf_counter() - t:.1f} s, {images} figure(s)")
 
     t = time.perf_counter()
-    if out.exists():
-        if any(out.iterdir()) and not (out / ".buildinfo").exists():
-            raise BuildError(f"{out} exists and is not a site built before; "
-                             "name an empty or new folder")
-        shutil.rmtree(out)
+    if out.exists() and any(out.iterdir()) and not (out / ".buildinfo").exists():
+        raise BuildError(f"{out} exists and is not a site built before; "
+                         "name an empty or new folder")
+    # Sphinx writes into work/html: myst-nb puts a jupyter_execute/ folder beside its output.
+    html = work / "html"
+    shutil.rmtree(html, ignore_errors=True)
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-E",
-           "-d", str(work / "doctrees"), str(src), str(out)]
+           "-d", str(work / "doctrees"), str(src), str(html)]
     if subprocess.run(cmd).returncode != 0:
         raise BuildError("Sphinx reported the warnings above (they count as errors)")
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(html, out)
     jobs_log(f"sphinx: {time.perf_counter() - t:.1f} s; site built in "
              f"{time.perf_counter() - t0:.0f} s: open {out / 'index.html'} "
              f"(or: python -m http.server -d {out})")
