@@ -1,0 +1,357 @@
+"""The course website, checked as a reader meets it: every page opened in a real headless
+Chromium (Debian's ``chromium``, driven by Playwright) served from this machine.
+
+A page fails on a request that leaves the machine, a console or page error, an HTTP status of
+400 or more, math left untypeset, a chapter without decoded figures, a solution in the shown code,
+or a broken internal link or anchor. The site under test is ``$MINIGAN_SITE_DIR`` when set (CI
+builds it first with ``MINIGAN_FAST=1 python site/build.py``); otherwise it is built here, which
+takes a few minutes. Without the ``site`` extra, or without ``chromium``, these tests skip.
+"""
+import html
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import zipfile
+from functools import partial
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
+BUILD = ROOT / "site" / "build.py"
+ZIP = "minigan-student-notebooks.zip"
+SITE_EXTRA = 'the site needs the site extra: pip install -e ".[site]"'
+for module in ("sphinx", "myst_nb", "sphinx_book_theme", "nbclient", "nbformat", "ipykernel"):
+    pytest.importorskip(module, reason=SITE_EXTRA)
+pytest.importorskip("sphinx-mathjax-offline", reason=SITE_EXTRA)
+
+from minigan.exercises import BEGIN, END, STUB, student_version  # noqa: E402
+
+pytestmark = pytest.mark.site
+
+PAGES = ["index.html", "api.html", "paper.html", "results.html"] + [
+    f"lessons/{p.stem}.html" for p in LESSONS]
+
+
+def source_of(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def solution_lines(path):
+    """The lines of ``path``'s solutions that appear nowhere else in its code: if the page shows
+    one of them, it shows a solution."""
+    cells = [source_of(c) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    inside, outside = set(), []
+    for text in cells:
+        in_region = False
+        for line in text.splitlines():
+            s = line.strip()
+            if s.startswith(BEGIN) or s.startswith(END):
+                in_region = s.startswith(BEGIN)
+                continue
+            if s and not s.startswith("#"):
+                inside.add(s) if in_region else outside.append(s)
+    elsewhere = "\n".join(outside)
+    return {s for s in inside if s not in elsewhere}
+
+
+def regions(path):
+    return sum(source_of(c).count(BEGIN) for c in json.loads(path.read_text())["cells"]
+               if c["cell_type"] == "code")
+
+
+def build_site(out, lessons, work, env_extra):
+    env = {**os.environ, **env_extra}
+    run = subprocess.run([sys.executable, str(BUILD), str(out), "--lessons", str(lessons),
+                          "--work", str(work)], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, f"site/build.py failed:\n{run.stdout}\n{run.stderr}"
+    assert "Traceback" not in run.stderr, run.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, request):
+    """The built site: ``$MINIGAN_SITE_DIR``, or a FAST build made here."""
+    given = os.environ.get("MINIGAN_SITE_DIR")
+    if given:
+        site = Path(given).resolve()
+        assert (site / "index.html").is_file(), (
+            f"MINIGAN_SITE_DIR={given} holds no index.html: build it first with "
+            f"MINIGAN_FAST=1 python site/build.py {given}")
+        return site
+    data = request.getfixturevalue("shared_data_dir")   # chapters 5-7 train on MNIST
+    tmp = tmp_path_factory.mktemp("site")
+    return build_site(tmp / "_site", ROOT / "lessons", tmp / "work",
+                      {"MINIGAN_FAST": "1", "MINIGAN_DATA_DIR": str(data)})
+
+
+# ---------------------------------------------------------------- the site's files, as served
+
+def test_the_landing_page_links_every_chapter_and_the_zip(site):
+    page = (site / "index.html").read_text()
+    hrefs = set(re.findall(r'href="([^"#]+)', page))
+    missing = [p.name for p in LESSONS if f"lessons/{p.stem}.html" not in hrefs]
+    assert not missing, f"the landing page does not link the chapters {missing}"
+    assert ZIP in hrefs
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"```bash\n(.*?)\n", readme).group(1)
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))   # the words, without highlighting
+    assert command.split("&&")[-1].strip() in text, "the landing page lacks the README's commands"
+
+
+def test_the_student_zip_holds_every_chapter_with_the_exercises_blank(site):
+    with zipfile.ZipFile(site / ZIP) as zf:
+        names = sorted(Path(n).name for n in zf.namelist())
+        assert names == [p.name for p in LESSONS], "the zip must hold every chapter, no other file"
+        for path in LESSONS:
+            shipped = json.loads(zf.read(f"minigan-student-notebooks/{path.name}"))
+            # tests/test_lessons.py runs exactly this version: every exercise "not attempted yet"
+            assert shipped == student_version(json.loads(path.read_text())), path.name
+            text = "\n".join(source_of(c) for c in shipped["cells"])
+            assert BEGIN not in text and text.count(STUB.splitlines()[-1]) >= regions(path)
+            assert not any(c.get("outputs") for c in shipped["cells"]), f"{path.name} has outputs"
+            assert (site / "student" / path.name).read_bytes() == zf.read(
+                f"minigan-student-notebooks/{path.name}")
+
+
+def test_a_student_notebook_from_the_zip_runs_with_every_exercise_not_attempted(site, tmp_path):
+    """The first chapter, as a student downloads it, run untouched: each exercise says so."""
+    import nbclient
+    import nbformat
+    first = LESSONS[0]
+    with zipfile.ZipFile(site / ZIP) as zf:
+        nb = nbformat.reads(zf.read(f"minigan-student-notebooks/{first.name}").decode(), 4)
+    client = nbclient.NotebookClient(nb, timeout=240, kernel_name="python3",
+                                     resources={"metadata": {"path": str(ROOT / "lessons")}})
+    client.execute()
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                      for o in c.outputs)
+    solution_cells = sum(BEGIN in source_of(c) for c in json.loads(first.read_text())["cells"])
+    assert printed.count("not attempted yet") >= solution_cells > 0, printed
+    assert not re.search(r": correct\b", printed), printed
+
+
+def test_no_file_of_the_site_holds_a_solution(site):
+    leaks = [str(f.relative_to(site)) for f in site.rglob("*") if f.is_file()
+             and f.suffix in {".html", ".ipynb", ".txt", ".js", ".json", ".md"}
+             and BEGIN.encode() in f.read_bytes()]
+    assert not leaks, f"solution markers published in {leaks}"
+    assert not (site / "_sources").exists() or not any((site / "_sources").rglob("*.ipynb*"))
+
+
+def test_a_chapter_without_the_inline_magic_shows_its_figure_under_agg(tmp_path, monkeypatch):
+    """CI exports MPLBACKEND=Agg, under which plt.show() draws nothing into a notebook: the
+    build must give its kernels the inline backend, or figures vanish and nothing fails."""
+    import nbclient
+    import nbformat
+    from PIL import Image
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# A chapter\n\nThe line $y = 1 - x$ falls."),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\n"
+                                  "plt.plot([0, 1], [1, 0])\nplt.show()"),
+        nbformat.v4.new_code_cell(f"def answer():\n    {BEGIN}\n    return 'secret-42'\n"
+                                  f"    {END}"),
+    ])
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    nbformat.write(nb, lessons / "01_no_magic.ipynb")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    # The fault this guards against is real: the same chapter run plainly under Agg has no figure.
+    plain = nbformat.read(lessons / "01_no_magic.ipynb", as_version=4)
+    nbclient.NotebookClient(plain, timeout=120, kernel_name="python3").execute()
+    assert not any("image/png" in o.get("data", {}) for c in plain.cells if c.cell_type == "code"
+                   for o in c.outputs)
+
+    out = build_site(tmp_path / "_site", lessons, tmp_path / "work", {"MPLBACKEND": "Agg"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "lessons", "work"], (
+        "the build wrote beside its output folder (myst-nb's jupyter_execute/?)")
+    page = (out / "lessons" / "01_no_magic.html").read_text()
+    images = [src for src in re.findall(r'<img[^>]+src="([^"]+)"', page) if "_images/" in src]
+    assert len(images) == 1, f"the built chapter shows {len(images)} figures, not 1"
+    with Image.open((out / "lessons" / images[0]).resolve()) as im:
+        assert im.size[0] > 100 and im.size[1] > 100
+    assert "secret-42" not in page and "NotImplementedError" in page
+
+
+# ---------------------------------------------------------------- in a real browser
+
+CHECK_PAGE = """async () => {
+  const r = {};
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+    r.mathjax = true;
+  }
+  r.math = document.querySelectorAll('.math').length;
+  r.typeset = document.querySelectorAll('mjx-container').length;
+  r.merror = document.querySelectorAll('mjx-merror').length;
+  const body = document.querySelector('article') || document.body;
+  const clone = body.cloneNode(true);
+  clone.querySelectorAll('pre, code, mjx-container, .cell_output, script, style')
+       .forEach(e => e.remove());
+  r.prose = clone.textContent;
+  const imgs = [...document.querySelectorAll('img')]
+      .filter(i => !new URL(i.src).pathname.includes('/_static/'));
+  await Promise.all(imgs.map(i => i.decode().catch(() => null)));
+  r.images = imgs.map(i => ({src: i.src, ok: i.complete && i.naturalWidth > 0}));
+  r.inputs = [...document.querySelectorAll('.cell_input')].map(e => e.innerText);
+  r.links = [...document.querySelectorAll('a[href]')].map(a => a.href);
+  return r;
+}"""
+
+
+def serve(directory):
+    """An HTTP server for ``directory`` on 127.0.0.1, in a thread; returns (url, server)."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(directory)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}", httpd
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    url, httpd = serve(site)
+    yield url
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason=SITE_EXTRA)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("the browser check needs Debian's chromium: apt-get install chromium")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def ids_of(path):
+    return set(re.findall(r'\bid="([^"]+)"', path.read_text(errors="replace")))
+
+
+def page_problems(browser, server, site, page, lesson=None):
+    """Everything wrong with ``page`` of the site at ``server`` (files in ``site``) as a reader's
+    browser sees it; ``lesson`` is the chapter's notebook when the page is a chapter."""
+    problems = []
+    context = browser.new_context()
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(server + "/") or url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            problems.append(f"request leaving the machine: {url}")
+            r.abort()
+    context.route("**/*", route)
+    p = context.new_page()
+    p.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+    p.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    p.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+    try:
+        p.goto(f"{server}/{page}", wait_until="load")
+        r = p.evaluate(CHECK_PAGE)
+    finally:
+        context.close()
+
+    # math: every TeX span typeset, none in error, no delimiters left in the prose
+    if r["typeset"] < r["math"] or (r["math"] and not r.get("mathjax")):
+        problems.append(f"untypeset math: {r['math']} TeX spans, {r['typeset']} typeset")
+    if r["merror"]:
+        problems.append(f"{r['merror']} MathJax errors")
+    raw = re.findall(r"\$\$|\\\(|\\\[|\$[^$\n]+\$", r["prose"])
+    if raw:
+        problems.append(f"untypeset math in the prose: {raw[:5]}")
+    problems += [f"image does not decode: {i['src']}" for i in r["images"] if not i["ok"]]
+    if lesson is not None:
+        # a chapter shows at least one decoded figure per cell that calls plt.show()
+        cells = json.loads(lesson.read_text())["cells"]
+        drawing = sum(c["cell_type"] == "code" and "plt.show()" in source_of(c) for c in cells)
+        decoded = sum(i["ok"] for i in r["images"])
+        if decoded < max(1, drawing):
+            problems.append(f"{decoded} decoded figures, but {drawing} cells call plt.show()")
+        shown = "\n".join(r["inputs"])
+        leaked = sorted(s for s in solution_lines(lesson) if s in shown)
+        if leaked or shown.count("raise NotImplementedError()") < regions(lesson):
+            problems.append(f"visible solution: the shown code holds {leaked} and "
+                            f"{shown.count('raise NotImplementedError()')} stubs for "
+                            f"{regions(lesson)} exercises")
+        for href in (f"{server}/student/{lesson.name}", f"{server}/{ZIP}"):
+            if href not in r["links"]:
+                problems.append(f"no link to {href}")
+    # links within the site name existing files and anchors
+    for href in r["links"]:
+        if not href.startswith(server + "/"):
+            continue
+        parts = urlsplit(href)
+        target = site / unquote(parts.path).lstrip("/")
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            problems.append(f"broken link: {href}")
+        elif parts.fragment and target.suffix == ".html" and \
+                unquote(parts.fragment) not in ids_of(target):
+            problems.append(f"broken anchor: {href}")
+    return problems
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_in_a_real_browser(page, site, server, browser):
+    lesson = ROOT / "lessons" / f"{Path(page).stem}.ipynb" if page.startswith("lessons/") else None
+    problems = page_problems(browser, server, site, page, lesson)
+    assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+FAULTS = {   # what is put into a good chapter page -> what the check must report
+    "cdn": ('<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>',
+            "request leaving the machine"),
+    "console": ("<script>console.error('boom')</script>", "console error"),
+    "pageerror": ("<script>notDefinedAnywhere()</script>", "page error"),
+    "missing": ('<img src="../_images/missing.png">', "HTTP 404"),
+    "no-mathjax": (None, "untypeset math"),
+    "link": ('<a href="nowhere.html">x</a>', "broken link"),
+    "anchor": ('<a href="#no-such-section">x</a>', "broken anchor"),
+    "solution": ('<div class="cell_input"><pre>{solution}</pre></div>', "visible solution"),
+    "no-figures": (None, "decoded figures"),
+}
+
+
+def test_the_browser_check_refuses_broken_pages(site, browser, tmp_path):
+    """The check is a judge: each fault put into a good chapter page must be reported, the
+    same way when checked twice, and the good page must pass."""
+    lesson = LESSONS[0]
+    broken = tmp_path / "site"
+    shutil.copytree(site, broken)
+    good = (site / "lessons" / f"{lesson.stem}.html").read_text()
+    solution = sorted(solution_lines(lesson), key=len)[-1]
+    for name, (snippet, _) in FAULTS.items():
+        if name == "no-figures":
+            page = re.sub(r'<img[^>]+_images/[^>]+>', "", good)
+        elif name == "no-mathjax":
+            page = re.sub(r'<script[^>]+mathjax/[^>]+></script>', "", good)
+        else:
+            page = good.replace("</article>", snippet.format(solution=html.escape(solution))
+                                + "</article>", 1)
+        assert page != good, f"could not put the fault {name!r} into the page"
+        (broken / "lessons" / f"{name}.html").write_text(page)
+    url, httpd = serve(broken)
+    try:
+        assert page_problems(browser, url, broken, f"lessons/{lesson.stem}.html", lesson) == []
+        for name, (_, expected) in FAULTS.items():
+            verdicts = [page_problems(browser, url, broken, f"lessons/{name}.html", lesson)
+                        for _ in range(2 if name == "cdn" else 1)]
+            assert any(expected in p for p in verdicts[0]), (name, verdicts[0])
+            assert all(v == verdicts[0] for v in verdicts), f"{name}: verdicts differ {verdicts}"
+    finally:
+        httpd.shutdown()
