@@ -35,7 +35,7 @@ def test_a_run_where_d_has_won_says_so_and_keeps_training(shared_data_dir, tmp_p
                            "--k", "10", "--epochs", "4", "--valid-every", "0", "--out", str(tmp_path / "run")],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
-    assert "warning: D has won" in done.stdout and "Try a smaller --lr" in done.stdout
+    assert "warning: D has won" in done.stdout and "--preset first-run" in done.stdout
     assert "done: mnist to epoch 4" in done.stdout                          # the run was not stopped
     last = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])
     assert any("D has won" in w for w in last["trouble"]) and last["d_fake"] < train.D_HAS_WON
@@ -68,3 +68,9 @@ def test_the_curves_show_the_classifier_panel_only_when_measured():
     assert len(figures.curves(records).axes) == 3
     seen = [dict(r, fid=100.0 / r["epoch"], classes_covered=4 + r["epoch"]) for r in records]
     assert len(figures.curves(seen).axes) == 5                             # 4 panels + the classes' axis
+
+
+def test_the_first_run_preset_is_the_papers_networks_and_schedules_with_smaller_batches():
+    config = train.make_config(train.parse_args(["--preset", "first-run"]))
+    assert config == dict(train.DEFAULTS, update="alternating", batch_size=50)
+    assert train.make_config(train.parse_args(["--preset", "paper"]))["update"] == "simultaneous"
