@@ -5,15 +5,20 @@
 
 Draws 10,000 samples from G (evaluation mode), chooses sigma on the first 1,000 validation
 images, and reports the mean log-likelihood of the 10,000 test images with its standard
-error (``minigan.parzen``). ``--reference`` scores 10,000 real training images the same way:
+error (``minigan.parzen``), and what a classifier sees in the same samples (``minigan.metrics``:
+classes covered, class KL, score, FID to the test set). ``--reference`` scores 10,000 real training images the same way:
 the number a perfect copy of the training set would get with this protocol.
 """
 import argparse
 import json
 import time
 
-from . import checkpoint, cli, data, parzen
+from . import checkpoint, cli, data, metrics, parzen
 
+# What real images score with minigan.metrics (benchmarks/RESULTS.md): the test split for the
+# class KL and the score, 10,000 training images for the FID to the test split.
+REAL = {"mnist": dict(class_kl=0.002, score=9.70, fid=1.3),
+        "fashion-mnist": dict(class_kl=0.000, score=8.25, fid=0.4)}
 MAX_SAMPLES = 100_000  # kernel centres held in memory: 100,000 x 784 float32 is 314 MB
 
 
@@ -53,6 +58,15 @@ def _main(argv):
     print(f"{name}: Parzen log-likelihood of the test set {result['mean']:.1f} ± "
           f"{result['std_error']:.1f} nats (sigma {result['sigma']:.3f} chosen on validation; "
           f"N = {result['n_samples']} generator samples; {seconds:.1f} s)")
+    if metrics.available(name):
+        q = metrics.sample_quality(samples, name)
+        report.update({k: q[k] for k in ("classes_covered", "class_kl", "score", "fid", "class_histogram")})
+        print(f"{name}: the classifier sees {q['classes_covered']} of 10 classes (class KL {q['class_kl']:.3f} nats; "
+              f"real test images {REAL[name]['class_kl']}), score {q['score']:.2f} (real {REAL[name]['score']}), "
+              f"FID {q['fid']:.1f} (10,000 real training images: {REAL[name]['fid']})")
+    else:
+        print(f"{name}: sample metrics (classes covered, FID) are not available: minigan has a classifier "
+              f"only for {', '.join(metrics.DATASETS)}")
     if args.reference:
         real = xp.asarray(data.load(name, "train", args.data_dir)[0][:10_000])
         ref = parzen.evaluate(real, valid, test)

@@ -150,13 +150,15 @@ def figure3(images, path=None, steps=10, title=None, ax=None):
 
 def curves(metrics, path=None):
     """Learning curves of a run from its ``metrics.jsonl`` records (a list of dicts, one per
-    epoch): the validation Parzen log-likelihood where measured, mean D(x) and D(G(z)), and both
-    losses, against the epoch. Written to ``path`` (PNG) if given; returns the Figure."""
+    epoch): the validation Parzen log-likelihood where measured, mean D(x) and D(G(z)), both
+    losses, and, where measured, what the classifier sees (classes covered and FID, ``minigan.metrics``),
+    against the epoch. Written to ``path`` (PNG) if given; returns the Figure."""
     from matplotlib.figure import Figure
 
     epochs = [m["epoch"] for m in metrics]
-    fig = Figure(figsize=(12, 3.4))
-    axes = fig.subplots(1, 3)
+    seen = [m for m in metrics if "fid" in m]
+    fig = Figure(figsize=(16 if seen else 12, 3.4))
+    axes = fig.subplots(1, 4 if seen else 3)
     scored = [(m["epoch"], m["valid_ll"]) for m in metrics if "valid_ll" in m]
     if scored:
         axes[0].plot(*zip(*scored), "o-", color="C2")
@@ -168,6 +170,14 @@ def curves(metrics, path=None):
     axes[2].plot(epochs, [m["d_loss"] for m in metrics], label="D loss")
     axes[2].plot(epochs, [m["g_loss"] for m in metrics], label="G loss")
     axes[2].set_title("losses", fontsize=9)
+    if seen:
+        axes[3].plot([m["epoch"] for m in seen], [m["fid"] for m in seen], "o-", color="C3", label="FID")
+        axes[3].set_yscale("log")
+        right = axes[3].twinx()
+        right.plot([m["epoch"] for m in seen], [m["classes_covered"] for m in seen], "s--", color="C0")
+        right.set_ylim(0, 10.5)
+        right.set_ylabel("classes covered (blue)", fontsize=8)
+        axes[3].set_title("what a classifier sees: FID (red, log), classes", fontsize=9)
     for ax in axes:
         ax.set_xlabel("epoch")
         if ax.get_legend_handles_labels()[0]:

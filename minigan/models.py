@@ -1,5 +1,6 @@
 """The paper's networks, with the sizes, initialisation and dropout of its public code
 (``docs/PAPER.md``), and :func:`build`, the whole trainable model from a run's configuration."""
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -106,14 +107,51 @@ def load_generator(path, backend="numpy", dtype="float32"):
                     raise CheckpointError(f"{path}: {k} has shape {f[k].shape}, G has {p.shape}")
                 p[...] = get(backend).asarray(f[k].astype(dtype))
             noise = str(f["noise"])
-    except (OSError, KeyError, ValueError, EOFError) as err:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as err:
         raise CheckpointError(f"{path}: not a generator file written by models.save_generator "
                               f"({type(err).__name__}: {err})") from None
     return GAN(G, D, z_dim=100, noise=noise)
 
 
-def pretrained_mnist(backend="numpy", dtype="float32"):
+def save_discriminator(gan, path):
+    """Write D's parameters alone, as float16, to ``path`` (``.npz``; about 2.3 MB for the paper's
+    MNIST D), to ship beside the generator :func:`save_generator` wrote; :func:`load_discriminator` reads it."""
+    from .backend import to_numpy
+    np.savez_compressed(path, **{k: to_numpy(p).astype(np.float16) for k, p in gan.D.params.items()})
+
+
+def load_discriminator(path, backend="numpy", dtype="float32"):
+    """The paper's MNIST discriminator (a :class:`Sequential`) with the parameters
+    :func:`save_discriminator` wrote to ``path``, read with ``allow_pickle=False``. Call
+    ``D.forward(x, train=False)`` for logits without dropout; ``sigmoid`` of them is ``D(x)``."""
+    from .checkpoint import CheckpointError
+    _, D = paper_mnist(backend=backend, dtype=dtype)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            for k, p in D.params.items():
+                if f[k].shape != p.shape:
+                    raise CheckpointError(f"{path}: {k} has shape {f[k].shape}, D has {p.shape}")
+                p[...] = get(backend).asarray(f[k].astype(dtype))
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise CheckpointError(f"{path}: not a discriminator file written by models.save_discriminator "
+                              f"({type(err).__name__}: {err})") from None
+    return D
+
+
+def pretrained_mnist(backend="numpy", dtype="float32", discriminator=False):
     """The paper's MNIST generator, trained by minigan (``minigan/pretrained/README.md`` gives the
-    command, seed, epochs and Parzen score), as a :class:`GAN` ready to sample: the lessons use
-    it so that evaluating and drawing need no hour of training. Its D is untrained."""
-    return load_generator(PRETRAINED / "mnist_generator.npz", backend, dtype)
+    command, seed, epochs, Parzen score and sample metrics), as a :class:`GAN` ready to sample: the
+    lessons use it so that evaluating and drawing need no hour of training. Its D is untrained,
+    unless ``discriminator=True``: then it is the D trained with it (:func:`pretrained_mnist_discriminator`)."""
+    gan = load_generator(PRETRAINED / "mnist_generator.npz", backend, dtype)
+    if discriminator:
+        trained = pretrained_mnist_discriminator(backend, dtype).params
+        for k, p in gan.D.params.items():  # in place: GAN's optimizer keeps its velocities' keys
+            p[...] = trained[k]
+    return gan
+
+
+def pretrained_mnist_discriminator(backend="numpy", dtype="float32"):
+    """The discriminator trained together with :func:`pretrained_mnist`'s generator, a :class:`Sequential`
+    (``minigan/pretrained/mnist_discriminator.npz``)."""
+    return load_discriminator(PRETRAINED / "mnist_discriminator.npz", backend, dtype)

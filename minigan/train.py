@@ -4,8 +4,10 @@
     python -m minigan.train --preset paper --backend cupy --epochs 300      # on a GPU
 
 Reads top to bottom: arguments, data, model, loop (:func:`minigan.training.steps`), checkpoint.
-Every epoch writes ``OUT/metrics.jsonl`` (one JSON line), ``OUT/samples/epoch_NNNN.png`` (a fixed
-noise batch), ``OUT/curves.png`` (the learning curves) and ``OUT/checkpoint.npz``; every
+Every epoch writes ``OUT/metrics.jsonl`` (one JSON line, with what the classifier of
+:mod:`minigan.metrics` sees in 2,000 samples: classes covered, class KL, score, FID),
+``OUT/samples/epoch_NNNN.png`` (a fixed noise batch), ``OUT/curves.png`` (the learning curves) and
+``OUT/checkpoint.npz``, and warns in words when the run is in trouble (:func:`trouble`); every
 ``--valid-every`` epochs G is scored on the validation split (Table 1's Parzen protocol) and the
 best checkpoint so far is kept as ``OUT/best.npz``. Ctrl-C saves a checkpoint after the current
 update, and ``--resume`` continues the run bit-identically on the NumPy backend.
@@ -20,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import backend, checkpoint, cli, data, figures, models, parzen, rng, training
+from . import backend, checkpoint, cli, data, figures, metrics, models, parzen, rng, training
 from .gan import NOISE, OBJECTIVES, UPDATES
 from .optim import ExponentialDecay, LinearRamp
 
@@ -33,11 +35,16 @@ DEFAULTS = dict(dataset="mnist", backend="numpy", epochs=25, batch_size=100, k=1
 
 # What differs from DEFAULTS in the paper's public code for MNIST (goodfeli/adversarial,
 # mnist.yaml): one simultaneous update of both nets, with 0.5 on D's loss.
-PRESETS = {"paper": dict(update="simultaneous")}
+# "first-run": the README's first command, chosen by benchmarks/bench_first_run.py (issue 17): the
+# paper's networks and schedules with Algorithm 1's alternating update and batch 50 (twice the updates
+# per epoch), which draws all ten digits in balance where "paper" may not (benchmarks/RESULTS.md).
+PRESETS = {"paper": dict(update="simultaneous"),
+           "first-run": dict(update="alternating", batch_size=50)}
 
 # Flags that may change when a run is resumed; every other setting is the checkpoint's.
 RESUMABLE = ("epochs", "backend")
 VALID_SAMPLES = 10_000  # generator samples for the validation score, as Table 1's protocol
+QUALITY_SAMPLES = 2_000  # generator samples the classifier reads every epoch: ~0.4 s on 2 cores
 
 
 def parse_args(argv=None):
@@ -48,7 +55,9 @@ def parse_args(argv=None):
         epilog="--preset paper sets what the paper's public code ran on MNIST (goodfeli/"
                "adversarial, mnist.yaml): " + ", ".join(f"--{k.replace('_', '-')} {v}"
                                                        for k, v in PRESETS["paper"].items())
-               + f" (with 0.5 on D's loss); the other defaults are already the paper's: batch "
+               + " (with 0.5 on D's loss). --preset first-run (the README's first command) sets "
+               + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in PRESETS["first-run"].items())
+               + f"; the other defaults are already the paper's: batch "
                f"{d['batch_size']}, k={d['k']}, {d['g_objective']} G loss, {d['noise']} z in "
                f"(-sqrt3, sqrt3), lr {d['lr']} divided by {d['lr_decay']} every update (floor "
                f"{d['lr_floor']:g}), momentum {d['momentum']} -> {d['final_momentum']} over "
@@ -59,7 +68,9 @@ def parse_args(argv=None):
                "--data-dir may be given with it (any other flag that differs is refused).\n\nData: "
                "--data-dir, else $MINIGAN_DATA_DIR, else ~/.cache/minigan (downloaded if missing).")
     a = p.add_argument
-    a("--preset", choices=sorted(PRESETS), help="start from the paper's hyperparameters")
+    a("--preset", choices=sorted(PRESETS),
+      help="paper: the paper's code (Table 1); first-run: a recipe that draws all ten digits in "
+           "minutes (the README's first command)")
     a("--dataset", choices=data.NAMES, help=f"default {d['dataset']}")
     a("--data-dir", help="folder with mnist/, fashion-mnist/, cifar10/ (see minigan.data)")
     a("--backend", choices=["numpy", "cupy"], help="numpy (CPU, default) or cupy (GPU)")
@@ -167,6 +178,11 @@ def _main(argv):
     lr_at = ExponentialDecay(config["lr"], config["lr_decay"], config["lr_floor"])
     momentum_at = LinearRamp(config["momentum"], config["final_momentum"], config["momentum_saturate"])
     (out / "config.json").write_text(json.dumps(config, indent=2))
+    if not metrics.available(config["dataset"]):
+        tqdm.write(f"note: sample metrics (classes covered, FID) are not available for {config['dataset']}: "
+                   f"minigan has a classifier only for {', '.join(metrics.DATASETS)}")
+    history = [json.loads(line) for line in open(out / "metrics.jsonl")] if args.resume and \
+        (out / "metrics.jsonl").is_file() else []
 
     interrupted = []
     previous_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
@@ -188,18 +204,22 @@ def _main(argv):
             if "means" in r:  # the end of an epoch: metrics, checkpoint, grid
                 bar.close()
                 bar, improved = None, False
-                metrics = {"epoch": r["epoch"], "step": step, **r["means"], "lr": r["lr"],
-                           "momentum": r["momentum"], "seconds": round(time.time() - started, 2)}
+                record = {"epoch": r["epoch"], "step": step, **r["means"], "lr": r["lr"],
+                          "momentum": r["momentum"], "seconds": round(time.time() - started, 2)}
+                if metrics.available(config["dataset"]):
+                    record.update(quality(gan, config))
                 if args.valid_every and r["epoch"] % args.valid_every == 0:
-                    metrics.update(validate(gan, x_valid, config["seed"]))
-                    improved = best is None or metrics["valid_ll"] > best
-                    best = metrics["valid_ll"] if improved else best
+                    record.update(validate(gan, x_valid, config["seed"]))
+                    improved = best is None or record["valid_ll"] > best
+                    best = record["valid_ll"] if improved else best
                 position = dict(training.position(r), best_valid=best)
                 checkpoint.save(ckpt_path, gan, config, position)
                 last_saved = step
                 if improved:
                     checkpoint.save(out / "best.npz", gan, config, position)
-                report(out, metrics, gan.sample(z=z_fixed), config, improved)
+                history.append(record)
+                record["trouble"] = trouble(history)
+                report(out, record, gan.sample(z=z_fixed), config, improved)
             if interrupted:  # Ctrl-C: save after this update (unless the epoch end just did)
                 if bar is not None:
                     bar.close()
@@ -235,18 +255,55 @@ def validate(gan, x_valid, seed):
     return dict(valid_ll=float(scores.max()), valid_sigma=sigma, valid_seconds=round(time.time() - clock, 2))
 
 
-def report(out, metrics, grid, config, improved):
+def quality(gan, config):
+    """What the classifier of :mod:`minigan.metrics` sees in QUALITY_SAMPLES samples of G (from their
+    own noise, not the training stream): classes covered, class KL, score, FID (of 2,000 samples, so
+    higher than the 10,000-sample FID of ``minigan.evaluate``), the class histogram."""
+    q = metrics.sample_quality(gan.sample(QUALITY_SAMPLES, seed=config["seed"]), config["dataset"])
+    return {"classes_covered": q["classes_covered"], "class_kl": round(q["class_kl"], 4),
+            "score": round(q["score"], 3), "fid": round(q["fid"], 2), "class_histogram": q["class_histogram"]}
+
+
+D_HAS_WON = 0.02  # a mean D(G(z)) below this over a whole epoch: D rejects (nearly) every sample
+FEW_CLASSES = 8   # fewer classes covered than this, from epoch 3 on: G draws some digits, not others
+
+
+def trouble(history):
+    """Warnings, in a student's words with what to try, from the records of the epochs so far (the last
+    is the current one; dicts with ``d_fake``, ``g_loss`` and, where measured, ``classes_covered``).
+    Empty when the run looks healthy. Never stops the run: a GAN can recover."""
+    now, low = history[-1], min(history[:-1], key=lambda m: m["g_loss"], default=None)
+    found = []
+    if now["d_fake"] < D_HAS_WON and low is not None and now["g_loss"] > low["g_loss"]:
+        found.append(
+            f"D has won: D(G(z)) averaged {now['d_fake']:.3f} over epoch {now['epoch']} and G's loss has climbed "
+            f"from {low['g_loss']:.2f} (epoch {low['epoch']}) to {now['g_loss']:.2f}. D rejects every sample, so G "
+            "learns little from it and often collapses to one shape. Try Algorithm 1's alternating update with "
+            "more, smaller batches (--preset first-run), a smaller --lr (0.05), or another --seed.")
+    if now.get("classes_covered", 10) < FEW_CLASSES and now["epoch"] >= 3:
+        found.append(
+            f"the samples cover only {now['classes_covered']} of 10 classes (class KL {now['class_kl']:.2f}; "
+            "0 is balanced): G draws some digits and not others (mode collapse). Look at the sample grid; "
+            "train a few more epochs, and if it stays, try --preset first-run, a smaller --lr or another --seed.")
+    return found
+
+
+def report(out, record, grid, config, improved):
     """An epoch's record: a line in metrics.jsonl and on the screen, the sample grid, the curves."""
     with open(out / "metrics.jsonl", "a") as f:
-        f.write(json.dumps(metrics) + "\n")
-    figures.save_grid(grid, out / "samples" / f"epoch_{metrics['epoch']:04d}.png",
-                      title=f"{config['dataset']}, epoch {metrics['epoch']}")
+        f.write(json.dumps(record) + "\n")
+    figures.save_grid(grid, out / "samples" / f"epoch_{record['epoch']:04d}.png",
+                      title=f"{config['dataset']}, epoch {record['epoch']}")
     figures.curves([json.loads(line) for line in open(out / "metrics.jsonl")], out / "curves.png")
-    scored = (f", validation {metrics['valid_ll']:.1f} nats" + (" (best)" if improved else "")
-              if "valid_ll" in metrics else "")
-    tqdm.write(f"epoch {metrics['epoch']}/{config['epochs']}: D loss {metrics['d_loss']:.3f}, "
-               f"G loss {metrics['g_loss']:.3f}, D(x) {metrics['d_real']:.2f}, "
-               f"D(G(z)) {metrics['d_fake']:.2f}{scored}, {metrics['seconds']:.0f} s")
+    scored = (f", validation {record['valid_ll']:.1f} nats" + (" (best)" if improved else "")
+              if "valid_ll" in record else "")
+    seen = (f", {record['classes_covered']} classes (KL {record['class_kl']:.2f}), FID {record['fid']:.1f}"
+            if "fid" in record else "")
+    tqdm.write(f"epoch {record['epoch']}/{config['epochs']}: D loss {record['d_loss']:.3f}, "
+               f"G loss {record['g_loss']:.3f}, D(x) {record['d_real']:.2f}, "
+               f"D(G(z)) {record['d_fake']:.2f}{seen}{scored}, {record['seconds']:.0f} s")
+    for warning in record.get("trouble", []):
+        tqdm.write(f"warning: {warning}")
 
 
 def _kept(ckpt_path, step):

@@ -1,0 +1,76 @@
+"""A run reports what a classifier sees in its samples, and says in words when it is in trouble (issue 17)."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minigan import evaluate, figures, metrics, train
+
+
+def epoch(n, d_fake, g_loss, classes=10):
+    return {"epoch": n, "d_fake": d_fake, "g_loss": g_loss, "classes_covered": classes, "class_kl": 0.01}
+
+
+def test_trouble_reads_the_numbers_a_run_already_has():
+    healthy = [epoch(1, 0.3, 1.5), epoch(2, 0.25, 2.0), epoch(3, 0.3, 1.9)]
+    assert train.trouble(healthy) == []
+    won = [epoch(1, 0.2, 2.5), epoch(2, 0.01, 6.0), epoch(3, 0.005, 9.0)]
+    assert "D has won" in train.trouble(won)[0] and "from 2.50 (epoch 1) to 9.00" in train.trouble(won)[0]
+    recovering = [epoch(1, 0.01, 9.0), epoch(2, 0.01, 7.0)]              # D ahead but G's loss falling
+    assert train.trouble(recovering) == []
+    assert train.trouble([epoch(1, 0.001, 9.0)]) == []                     # one epoch: nothing to climb from
+    few = [epoch(1, 0.3, 1.5), epoch(2, 0.3, 1.5), epoch(3, 0.3, 1.5, classes=3)]
+    assert "cover only 3 of 10 classes" in train.trouble(few)[0]
+    assert train.trouble(few[:2] + [dict(few[2], epoch=2)]) == []          # blobs at epoch 2 are no verdict
+    assert train.trouble([{k: v for k, v in few[2].items() if k != "classes_covered"}]) == []   # CIFAR
+
+
+def test_a_run_where_d_has_won_says_so_and_keeps_training(shared_data_dir, tmp_path):
+    """Ten D-steps per G-step on 2,000 images: D wins by the fourth epoch."""
+    env = dict(os.environ, MINIGAN_DATA_DIR=str(shared_data_dir), MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, "-m", "minigan.train", "--subset", "2000", "--batch-size", "10",
+                           "--k", "10", "--epochs", "4", "--valid-every", "0", "--out", str(tmp_path / "run")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "warning: D has won" in done.stdout and "--preset first-run" in done.stdout
+    assert "done: mnist to epoch 4" in done.stdout                          # the run was not stopped
+    last = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])
+    assert any("D has won" in w for w in last["trouble"]) and last["d_fake"] < train.D_HAS_WON
+
+    report = tmp_path / "r.json"
+    shown = subprocess.run([sys.executable, "-m", "minigan.evaluate", str(tmp_path / "run" / "checkpoint.npz"),
+                            "--n-samples", "1000", "--json", str(report)], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr[-2000:]
+    result = json.loads(report.read_text())
+    assert f"the classifier sees {result['classes_covered']} of 10 classes" in shown.stdout
+    assert "Parzen log-likelihood" in shown.stdout and result["fid"] > 10   # a G that lost is far from digits
+
+
+def test_a_data_set_without_a_classifier_trains_and_evaluates_without_metrics(
+        shared_data_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    monkeypatch.setattr(metrics, "available", lambda dataset: False)      # as for CIFAR-10
+    train.main(["--subset", "300", "--batch-size", "10", "--epochs", "1", "--valid-every", "0",
+                "--out", str(tmp_path / "run")])
+    assert "sample metrics (classes covered, FID) are not available for mnist" in capsys.readouterr().out
+    record = json.loads((tmp_path / "run" / "metrics.jsonl").read_text())
+    assert "fid" not in record and record["trouble"] == []
+    evaluate.main([str(tmp_path / "run" / "checkpoint.npz"), "--n-samples", "200"])
+    assert "sample metrics (classes covered, FID) are not available" in capsys.readouterr().out
+
+
+def test_the_curves_show_the_classifier_panel_only_when_measured():
+    records = [{"epoch": e, "d_real": 0.7, "d_fake": 0.3, "d_loss": 1.2, "g_loss": 1.0} for e in (1, 2)]
+    assert len(figures.curves(records).axes) == 3
+    seen = [dict(r, fid=100.0 / r["epoch"], classes_covered=4 + r["epoch"]) for r in records]
+    assert len(figures.curves(seen).axes) == 5                             # 4 panels + the classes' axis
+
+
+def test_the_first_run_preset_is_the_papers_networks_and_schedules_with_smaller_batches():
+    config = train.make_config(train.parse_args(["--preset", "first-run"]))
+    assert config == dict(train.DEFAULTS, update="alternating", batch_size=50)
+    assert train.make_config(train.parse_args(["--preset", "paper"]))["update"] == "simultaneous"
