@@ -397,4 +397,5 @@ class Concat(Layer):
         return {f"{i}.{k}": v for i, b in enumerate(self.branches) for k, v in b.grads.items()}
 
     def __repr__(self):
-        return "Concat(\n" + "".join(f"  [{w} columns] {b!r}\n" for b, w in zip(self.branches, self.widths)) + ")"
+        inner = (f"  [{w} columns] " + repr(b).replace("\n", "\n  ") for b, w in zip(self.branches, self.widths))
+        return "Concat(\n" + "\n".join(inner) + "\n)"

@@ -6,7 +6,7 @@ import numpy as np
 
 from .backend import get
 from .gan import GAN
-from .layers import Dropout, Linear, Maxout, ReLU, Sequential, Sigmoid
+from .layers import Concat, Dropout, Linear, Maxout, ReLU, Sequential, Sigmoid
 from .optim import SGD
 
 
@@ -60,21 +60,66 @@ def paper_cifar10(mean_image=None, seed=0, backend="numpy", dtype="float32"):
     return G, D
 
 
+def mirza_mnist(mean_image=None, seed=0, backend="numpy", dtype="float32", classes=10):
+    """Mirza & Osindero's (2014) conditional MNIST nets, built from :class:`Concat` (Section 7's
+    first direction; ``docs/PAPER.md``). Inputs carry the one-hot label ``y`` (``classes`` columns)
+    after ``z`` or ``x`` (:meth:`minigan.gan.GAN.condition`).
+
+    Generator: ``z (100) -> 200 ReLU`` beside ``y -> 1000 ReLU``, then ``-> 1200 ReLU -> 784
+    sigmoid``; dropout 0.5 on the inputs of the last two layers. Their "second, combined hidden
+    ReLU layer of dimensionality 1200" is read as a *further* 1200-unit layer, not the 200 + 1000
+    concatenation itself: the sentence calls it a second layer that both are "mapped to", as it
+    says of D's joint layer; and were the concatenation fed straight to the output, ``y`` could
+    only add one fixed logit image per class to what ``z`` draws (no stroke could depend on the
+    class).
+    Discriminator: ``x (784) -> maxout 240x5`` beside ``y -> maxout 50x5``, then ``-> maxout
+    240x4 -> 1 logit``; dropout 0.5 on the inputs of the last two layers (not on the pixels nor on
+    the label: the paper says 0.5 in both nets, not where). Initialisation as :func:`paper_mnist`
+    (not stated by Mirza & Osindero). ``mean_image`` sets G's output bias to ``logit(mean)``.
+
+    Returns:
+        ``(generator, discriminator)``: 2,413,984 and 1,224,351 parameters; G takes
+        ``(m, 100 + classes)``, D ``(m, 784 + classes)``.
+    """
+    s = np.random.SeedSequence(seed).spawn(12)
+    G = Sequential(Concat([Sequential(Linear(100, 200, 0.05, s[0], backend, dtype), ReLU()),
+                           Sequential(Linear(classes, 1000, 0.05, s[1], backend, dtype), ReLU())],
+                          widths=[100, classes]),
+                   Dropout(0.5, s[2], backend), Linear(1200, 1200, 0.05, s[3], backend, dtype), ReLU(),
+                   Dropout(0.5, s[4], backend), Linear(1200, 784, 0.05, s[5], backend, dtype), Sigmoid())
+    if mean_image is not None:
+        G.layers[5].params["b"][...] = get(backend).asarray(_output_bias(mean_image, dtype))
+    D = Sequential(Concat([Maxout(784, 240, 5, 0.005, s[6], backend, dtype),
+                           Maxout(classes, 50, 5, 0.005, s[7], backend, dtype)], widths=[784, classes]),
+                   Dropout(0.5, s[8], backend), Maxout(290, 240, 4, 0.005, s[9], backend, dtype),
+                   Dropout(0.5, s[10], backend), Linear(240, 1, 0.005, s[11], backend, dtype))
+    return G, D
+
+
 def build(config, mean_image=None):
     """Algorithm 1's trainer around the paper's networks, as a run's ``config`` describes it.
 
     ``config`` is a dict with the keys the command line writes to ``config.json``: ``dataset``
     (``"cifar10"`` picks :func:`paper_cifar10`, anything else :func:`paper_mnist`), ``seed``,
-    ``backend``, ``dtype``, ``k``, ``noise``, ``g_objective``, ``update``, ``lr``, ``momentum``.
+    ``backend``, ``dtype``, ``k``, ``noise``, ``g_objective``, ``update``, ``lr``, ``momentum``,
+    and ``conditional`` (``True``: :func:`mirza_mnist` in a GAN with ``classes=10``).
     ``mean_image`` sets G's output bias (see :func:`paper_mnist`). Returns a :class:`GAN`.
     """
     kwargs = dict(mean_image=mean_image, seed=config["seed"], backend=config["backend"],
                   dtype=config["dtype"])
-    G, D = paper_cifar10(**kwargs) if config["dataset"] == "cifar10" else paper_mnist(**kwargs)
+    conditional = config.get("conditional", False)  # absent from configs older than issue 20
+    if conditional and config["dataset"] == "cifar10":
+        raise ValueError("conditional: Mirza & Osindero's nets are for 28x28 images (mnist, "
+                         "fashion-mnist), not cifar10")
+    if conditional:
+        G, D = mirza_mnist(**kwargs)
+    else:
+        G, D = paper_cifar10(**kwargs) if config["dataset"] == "cifar10" else paper_mnist(**kwargs)
     return GAN(G, D, z_dim=100, k=config["k"], noise=config["noise"],
                objective=config["g_objective"], update=config["update"],
                d_optimizer=SGD(D, config["lr"], config["momentum"]),
-               g_optimizer=SGD(G, config["lr"], config["momentum"]), seed=config["seed"])
+               g_optimizer=SGD(G, config["lr"], config["momentum"]), seed=config["seed"],
+               classes=10 if conditional else None)
 
 
 PRETRAINED = Path(__file__).parent / "pretrained"
