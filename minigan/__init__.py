@@ -8,7 +8,7 @@ logits), ``optim`` (SGD, momentum, schedules), ``gradcheck`` (finite differences
 (Algorithm 1), ``training`` (its outer loop: epochs and schedules), ``models`` (the paper's
 networks), ``rng`` (where the randomness lives), ``checkpoint``, ``data``, ``parzen`` (Table 1),
 ``figures`` (Figures 2 and 3), ``theory`` (Proposition 1, Theorem 1), ``toy`` (Figure 1),
-``mixture`` (Section 6), ``exercises`` (the lessons' self-checking exercises). Importing them loads neither CuPy nor matplotlib's pyplot.
+``mixture`` (Section 6), ``metrics`` (a classifier's view of samples), ``exercises`` (the lessons' self-checking exercises). Importing them loads neither CuPy nor matplotlib's pyplot.
 The command lines are ``python -m minigan.train``, ``.sample`` and ``.evaluate``.
 """
 import importlib
@@ -18,7 +18,7 @@ from . import (backend, checkpoint, data, figures, gan, gradcheck, layers, losse
 
 # Modules that are also command lines (python -m minigan.toy) load on first use, so that running
 # one does not find it already imported by this package.
-_ON_FIRST_USE = ("exercises", "mixture", "toy")
+_ON_FIRST_USE = ("exercises", "metrics", "mixture", "toy")
 
 
 def __getattr__(name):

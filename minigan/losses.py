@@ -44,3 +44,37 @@ def generator_loss(fake_logits, objective="non-saturating"):
         loss, dlogits = bce_with_logits(fake_logits, 0.0)
         return -loss, -dlogits
     raise ValueError(f"generator_loss objective={objective!r}: choose 'minimax' or 'non-saturating'")
+
+
+def softmax_cross_entropy(logits, labels):
+    """Mean cross-entropy of ``softmax(logits)`` against integer class ``labels``: the loss of
+    the classifier that :mod:`minigan.metrics` uses to read samples (not part of Eq. 1).
+
+    ``CE(l, y) = -log softmax(l)_y = logsumexp(l) - l_y``, with the largest logit subtracted
+    first, so it is finite for every finite ``l``.
+
+    Args:
+        logits: ``(batch, classes)`` array.
+        labels: ``(batch,)`` integers in ``[0, classes)``.
+
+    Returns:
+        ``(loss, dlogits)``: the mean over the batch (a 0-d array) and its gradient
+        ``dloss/dlogits = (softmax(l) - onehot(y)) / batch``, shaped like ``logits``.
+    """
+    xp = array_module(logits)
+    labels = xp.asarray(labels)
+    if logits.ndim != 2 or labels.shape != (len(logits),):
+        raise ValueError(f"softmax_cross_entropy: logits {tuple(logits.shape)} and labels "
+                         f"{tuple(labels.shape)}: give logits (batch, classes) and one integer label "
+                         "per row, shape (batch,)")
+    if labels.dtype.kind not in "iu" or (len(labels) and (int(labels.min()) < 0 or
+                                                          int(labels.max()) >= logits.shape[1])):
+        raise ValueError(f"softmax_cross_entropy: labels must be integers in [0, {logits.shape[1]}); "
+                         f"got dtype {labels.dtype}"
+                         + (f", range [{labels.min()}, {labels.max()}]" if len(labels) else ""))
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+    rows = xp.arange(len(logits))
+    dlogits = xp.exp(log_p)
+    dlogits[rows, labels] -= 1
+    return -log_p[rows, labels].mean(), dlogits / len(logits)

@@ -66,3 +66,38 @@ def test_bce_accepts_a_scalar_target_and_keeps_float32():
     assert loss == loss_array
     assert np.array_equal(dlogits, dlogits_array)
     assert loss.dtype == np.float32 and dlogits.dtype == np.float32
+
+
+# softmax_cross_entropy: the classifier's loss (minigan.metrics), -log softmax(l)_y on logits.
+
+def reference_ce(logits, labels):
+    return np.mean(np.logaddexp.reduce(logits, axis=1) - logits[np.arange(len(logits)), labels])
+
+
+def test_softmax_cross_entropy_gradient_matches_central_differences():
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((6, 10)) * 3          # float64: finite differences need the digits
+    labels = rng.integers(0, 10, 6)
+    loss, dlogits = mg.losses.softmax_cross_entropy(logits, labels)
+    numeric = mg.gradcheck.numeric_gradient(
+        lambda: mg.losses.softmax_cross_entropy(logits, labels)[0], logits, h=1e-6)
+    assert loss == pytest.approx(reference_ce(logits, labels), rel=1e-12)
+    assert np.allclose(dlogits, numeric, rtol=1e-6, atol=1e-9)
+    assert np.allclose(dlogits.sum(axis=1), 0, atol=1e-15)   # softmax - onehot sums to zero per row
+
+
+def test_softmax_cross_entropy_is_finite_when_the_classifier_is_confident():
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        right, _ = mg.losses.softmax_cross_entropy(np.array([[1e4, 0.0, -1e4]]), np.array([0]))
+        wrong, dlogits = mg.losses.softmax_cross_entropy(np.array([[1e4, 0.0, -1e4]]), np.array([1]))
+    assert right == 0.0 and wrong == 1e4
+    assert np.array_equal(dlogits, [[1.0, -1.0, 0.0]])
+
+
+@pytest.mark.parametrize("labels, words", [(np.array([0, 10]), r"\[0, 10\)"),
+                                           (np.array([-1, 2]), r"\[0, 10\)"),
+                                           (np.array([0.0, 1.0]), "integers"),
+                                           (np.array([[0], [1]]), "one integer label per row")])
+def test_softmax_cross_entropy_refuses_labels_it_cannot_score(labels, words):
+    with pytest.raises(ValueError, match=words):
+        mg.losses.softmax_cross_entropy(np.zeros((2, 10)), labels)
