@@ -155,6 +155,9 @@ def _main(argv):
             raise cli.Failure(f"{ckpt_path} exists: pass --resume to continue that run, or "
                               "choose another --out")
         config, state = make_config(args), dict(epoch=0, batch=0, step=0)
+    if config["conditional"] and config["dataset"] == "cifar10":
+        raise cli.Failure("--conditional: Mirza & Osindero's nets are for 28x28 images; use "
+                          "--dataset mnist or fashion-mnist")
     cli.output_folder(out / "samples")  # before any work: a bad --out fails now, not in an hour
     xp = backend.get(config["backend"])
 
@@ -163,9 +166,6 @@ def _main(argv):
     if config["subset"] is not None and config["subset"] > len(x_host):
         raise cli.Failure(f"--subset {config['subset']}: {config['dataset']} has only "
                           f"{len(x_host)} training images")
-    if config["conditional"] and config["dataset"] == "cifar10":
-        raise cli.Failure("--conditional: Mirza & Osindero's nets are for 28x28 images; use "
-                          "--dataset mnist or fashion-mnist")
     x_host, y_host = x_host[:config["subset"]], y_host[:config["subset"]]
     y_host = y_host if config["conditional"] else None  # labels only for a conditional GAN
     if args.valid_every:  # the first 1,000 validation images: sigma is chosen on these, as Table 1
