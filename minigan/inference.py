@@ -124,7 +124,7 @@ def jacobian(G, z):
     return run_backward(G, xp.eye(d, dtype=y.dtype), zs.shape, requires_grad=False)
 
 
-def jacobian_spectrum(gan, n=10, seed=2, share=0.9):
+def jacobian_spectrum(gan, n=10, seed=2, share=0.99):
     """The singular values of ``J_G(z)`` at ``n`` prior samples, ``(n, z_dim)`` on the host, sorted
     in decreasing order, and how many directions of z hold ``share`` of ``sum s^2`` (per point,
     ``(n,)``): the directions along which G's output actually moves."""

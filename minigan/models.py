@@ -130,18 +130,25 @@ def save_generator(gan, path):
     lessons (about 5 MB for the paper's MNIST generator). D and the velocities are left out,
     so it cannot resume training; :func:`load_generator` reads it."""
     from .backend import to_numpy
+    extra = {} if gan.classes is None else {"classes": np.array(gan.classes)}  # a conditional G
     np.savez_compressed(path, **{k: to_numpy(p).astype(np.float16) for k, p in gan.G.params.items()},
-                        noise=np.array(gan.noise_prior))
+                        noise=np.array(gan.noise_prior), **extra)
 
 
 def load_generator(path, backend="numpy", dtype="float32"):
     """A :class:`GAN` whose generator has the parameters :func:`save_generator` wrote to
     ``path`` (read with ``allow_pickle=False``, as ``dtype`` on ``backend``); its D is the paper's,
-    freshly initialised and untrained. ``gan.sample(n)`` draws digits."""
+    freshly initialised and untrained (Mirza & Osindero's, with ``classes``, for a conditional G).
+    ``gan.sample(n)`` draws digits."""
     from .checkpoint import CheckpointError
-    G, D = paper_mnist(backend=backend, dtype=dtype)
+    classes = None
     try:
         with np.load(path, allow_pickle=False) as f:
+            if "classes" in f.files:  # a conditional G (mirza_mnist)
+                classes = int(f["classes"])
+                G, D = mirza_mnist(backend=backend, dtype=dtype, classes=classes)
+            else:
+                G, D = paper_mnist(backend=backend, dtype=dtype)
             for k, p in G.params.items():
                 if f[k].shape != p.shape:
                     raise CheckpointError(f"{path}: {k} has shape {f[k].shape}, G has {p.shape}")
@@ -150,7 +157,7 @@ def load_generator(path, backend="numpy", dtype="float32"):
     except (OSError, KeyError, ValueError, EOFError) as err:
         raise CheckpointError(f"{path}: not a generator file written by models.save_generator "
                               f"({type(err).__name__}: {err})") from None
-    return GAN(G, D, z_dim=100, noise=noise)
+    return GAN(G, D, z_dim=100, noise=noise, classes=classes)
 
 
 def pretrained_mnist(backend="numpy", dtype="float32"):
@@ -158,3 +165,10 @@ def pretrained_mnist(backend="numpy", dtype="float32"):
     command, seed, epochs and Parzen score), as a :class:`GAN` ready to sample: the lessons use
     it so that evaluating and drawing need no hour of training. Its D is untrained."""
     return load_generator(PRETRAINED / "mnist_generator.npz", backend, dtype)
+
+
+def pretrained_conditional_mnist(backend="numpy", dtype="float32"):
+    """Mirza & Osindero's conditional MNIST generator (:func:`mirza_mnist`), trained by minigan with
+    ``--preset mirza`` (``minigan/pretrained/README.md``), as a conditional :class:`GAN`:
+    ``gan.sample(n, y=3)`` draws threes. Its D is untrained."""
+    return load_generator(PRETRAINED / "mnist_conditional_generator.npz", backend, dtype)
