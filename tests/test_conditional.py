@@ -122,3 +122,20 @@ def test_mirza_mnist_nets_have_their_sizes_and_take_the_label():
     y = np.arange(20) % 10
     stats = gan.step(np.random.default_rng(0).uniform(0, 1, (20, 784)).astype(np.float32), y)
     assert 0 < float(stats["d_real"]) < 1
+
+
+def test_a_conditional_generator_file_keeps_its_classes(tmp_path):
+    G, D = mg.models.mirza_mnist(seed=1)
+    gan = GAN(G, D, z_dim=100, classes=10)
+    mg.models.save_generator(gan, tmp_path / "g.npz")
+    loaded = mg.models.load_generator(tmp_path / "g.npz")
+    assert loaded.classes == 10
+    z = gan.noise(10, np.random.default_rng(0))
+    np.testing.assert_allclose(loaded.sample(z=z, y=3), gan.sample(z=z, y=3), atol=0.01)  # float16 weights
+
+
+def test_the_shipped_conditional_generator_draws_the_digit_it_is_asked_for():
+    gan = mg.models.pretrained_conditional_mnist()
+    y = np.repeat(np.arange(10), 30)
+    accuracy = (mg.metrics.predict(gan.sample(len(y), seed=0, y=y)) == y).mean()
+    assert accuracy > 0.6  # label accuracy of 10,000 samples: benchmarks/RESULTS.md
