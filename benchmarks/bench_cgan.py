@@ -27,7 +27,7 @@ def score(gan, valid, test, seed):
     x = gan.sample(len(y), seed=seed, y=y).astype(np.float32)
     predicted = metrics.predict(x)
     per_class = [float((predicted[y == c] == c).mean()) for c in range(gan.classes)]
-    p = parzen.evaluate(x, valid, test)
+    p = parzen.evaluate(x, valid, test, progress=False)
     q = metrics.sample_quality(x)
     return {"seed": seed, "label_accuracy": float((predicted == y).mean()), "per_class": per_class,
             "parzen_ll": p["mean"], "parzen_se": p["std_error"], "sigma": p["sigma"],
