@@ -123,12 +123,7 @@ class GAN:
 
     def sample_labels(self, n, y=None):
         """The labels :meth:`sample` conditions ``n`` samples on (``None`` when unconditional)."""
-        if self.classes is None:
-            if y is not None:
-                raise ValueError("GAN.sample got labels y, but this GAN is unconditional "
-                                 "(classes=None): build it with classes=C to condition on labels")
-            return None
-        if y is None:
+        if self.classes is not None and y is None:
             return self.xp.arange(n) % self.classes
         if isinstance(y, (int, np.integer)):
             y = self.xp.full(n, int(y))
