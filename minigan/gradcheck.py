@@ -227,7 +227,7 @@ def assert_layer_gradients(layer, x, tol=1e-6, h=1e-5, atol=1e-4, seed=0, train=
     _report(repr(layer), analytic, numeric, tol, atol, one_sided)
 
 
-def _gan_gradients(gan, x_real, z, h):
+def _gan_gradients(gan, x_real, z, h, y=None):
     """``{"D": (analytic, numeric), "G": (analytic, numeric)}`` for one step's losses."""
     __tracebackhide__ = True
     for tag, net in (("D", gan.D), ("G", gan.G)):
@@ -236,10 +236,11 @@ def _gan_gradients(gan, x_real, z, h):
     _require_float64("x_real", x_real)
     _require_float64("z", z)
     reset = _freezer(gan.D, gan.G)
+    labels = () if y is None else (y, y)  # a conditional GAN: real and fake carry the same labels
     if gan.update == "simultaneous":
         def run(which):
             reset()
-            return gan.simultaneous_gradients(x_real, z)[which]
+            return gan.simultaneous_gradients(x_real, z, *labels)[which]
         run("d_loss")
         analytic = {"D": {k: np.array(g) for k, g in gan.D.grads.items()},
                     "G": {k: np.array(g) for k, g in gan.G.grads.items()}}
@@ -247,11 +248,11 @@ def _gan_gradients(gan, x_real, z, h):
     else:
         def d_loss():
             reset()
-            return gan.discriminator_gradients(x_real, z)["d_loss"]
+            return gan.discriminator_gradients(x_real, z, *labels)["d_loss"]
 
         def g_loss():
             reset()
-            return gan.generator_gradients(z)
+            return gan.generator_gradients(z, *labels[1:])
         d_loss()
         analytic = {"D": {k: np.array(g) for k, g in gan.D.grads.items()}}
         g_loss()
@@ -261,7 +262,7 @@ def _gan_gradients(gan, x_real, z, h):
     return {tag: (analytic[tag], numeric[tag]) for tag in ("D", "G")}
 
 
-def check_gan_step(gan, x_real, z, h=1e-6, atol=1e-6):
+def check_gan_step(gan, x_real, z, h=1e-6, atol=1e-6, y=None):
     """Whole-step check of Algorithm 1: the gradients one step would apply, through both nets.
 
     For ``update="alternating"``: D's gradient from ``gan.discriminator_gradients(x_real, z)``
@@ -269,21 +270,23 @@ def check_gan_step(gan, x_real, z, h=1e-6, atol=1e-6):
     propagated through D) against finite differences of G's loss. For ``"simultaneous"``: both
     from the one shared pass. This is the test that catches a D whose real-data gradient was
     computed from fake activations. Dropout masks are held fixed; everything must be float64.
+    A conditional GAN (``classes=C``) needs ``y``, ``(m,)`` integer labels: the real and the fake
+    minibatch both carry them (as in ``GAN.step``, where G's half takes the real half's labels).
 
     Returns ``{"D": {param: err}, "G": {param: err}}``, errors as in :func:`check_layer`.
     """
     __tracebackhide__ = True
-    found = _gan_gradients(gan, x_real, z, h)
+    found = _gan_gradients(gan, x_real, z, h, y)
     return {tag: {k: float(_errors(a[k], n[k], atol).max(initial=0.0)) for k in a}
             for tag, (a, n) in found.items()}
 
 
-def assert_gan_gradients(gan, x_real, z, tol=1e-5, h=1e-6, atol=1e-6):
+def assert_gan_gradients(gan, x_real, z, tol=1e-5, h=1e-6, atol=1e-6, y=None):
     """:func:`check_gan_step` as a test assertion: fails naming the net, the parameter, the
     worst index and both values. G must also get a gradient at all (a generator whose
     gradient is exactly zero passes every finite-difference test of D)."""
     __tracebackhide__ = True
-    for tag, (a, n) in _gan_gradients(gan, x_real, z, h).items():
+    for tag, (a, n) in _gan_gradients(gan, x_real, z, h, y).items():
         _report(f"{tag} of {type(gan).__name__}", a, n, tol, atol)
         if tag == "G" and not any(np.abs(g).max(initial=0) > 0 for g in a.values()):
             raise AssertionError("G got no gradient at all: G's loss is not back-propagated "

@@ -346,3 +346,56 @@ class Sequential(Layer):
 
     def __repr__(self):
         return "Sequential(\n" + "".join(f"  {i}: {l!r}\n" for i, l in enumerate(self.layers)) + ")"
+
+
+class Concat(Layer):
+    """Branches side by side: the input's columns are split among ``branches`` (``widths[i]``
+    columns each, in order), each branch runs on its own part, and their outputs are concatenated.
+
+    This is how Mirza & Osindero (2014) give the condition ``y`` to both nets (``docs/PAPER.md``):
+    G's input is ``[z, y]`` and D's ``[x, y]``, one array ``(batch, sum(widths))``; e.g. G's first
+    layer ``Concat([Sequential(Linear(100, 200), ReLU()), Sequential(Linear(10, 1000), ReLU())],
+    widths=[100, 10])`` maps ``(batch, 110)`` to ``(batch, 200 + 1000)``.
+    ``params``/``grads`` are flat views ``{"<branch>.<name>": array}``, as :class:`Sequential`'s.
+    """
+
+    def __init__(self, branches, widths):
+        branches, widths = list(branches), list(widths)
+        if len(branches) != len(widths) or not branches:
+            raise ValueError(f"Concat: {len(branches)} branches but {len(widths)} widths: give "
+                             "each branch the number of input columns it takes, in order")
+        if not all(isinstance(w, (int, np.integer)) and w >= 1 for w in widths):
+            raise ValueError(f"Concat widths={widths!r}: each must be a positive integer (the "
+                             "input columns of its branch, e.g. [100, 10] for [z, one-hot y])")
+        for i, branch in enumerate(branches):
+            require_layer(branch, f"Concat branch {i}")
+        self.branches, self.widths = branches, widths
+        self.starts = np.cumsum([0] + widths)  # branch i reads columns starts[i]:starts[i + 1]
+
+    def forward(self, x, train=True):
+        self._check(x, int(self.starts[-1]))
+        xp = _backend.array_module(x)
+        self.shapes = [(len(x), w) for w in self.widths]
+        ys = [b.forward(x[:, a:c], train) for b, a, c in zip(self.branches, self.starts, self.starts[1:])]
+        self.out_starts = np.cumsum([0] + [y.shape[1] for y in ys])
+        return xp.concatenate(ys, axis=1)
+
+    def backward(self, dy):
+        # dx = [dx_1, ..., dx_n], dx_i = branch_i.backward(dy[:, columns of y_i]): dy is split
+        dxs = [run_backward(b, dy[:, a:c], shape, self.requires_grad, self.needs_input_grad)
+               for b, a, c, shape in zip(self.branches, self.out_starts, self.out_starts[1:], self.shapes)]
+        if not self.needs_input_grad:
+            return None
+        return _backend.array_module(dy).concatenate(dxs, axis=1)
+
+    @property
+    def params(self):
+        return {f"{i}.{k}": v for i, b in enumerate(self.branches) for k, v in b.params.items()}
+
+    @property
+    def grads(self):
+        return {f"{i}.{k}": v for i, b in enumerate(self.branches) for k, v in b.grads.items()}
+
+    def __repr__(self):
+        inner = (f"  [{w} columns] " + repr(b).replace("\n", "\n  ") for b, w in zip(self.branches, self.widths))
+        return "Concat(\n" + "\n".join(inner) + "\n)"

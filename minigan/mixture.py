@@ -13,6 +13,12 @@ have enough diversity to model p_data". We make that visible in 2-D:
   favourite region, with nothing to pull it back until D moves. Both make ``G_UPDATES``
   generator updates; the collapse schedule makes ``G_STEPS`` times fewer D updates.
 
+**Conditioned on the mode** (Section 7's conditional model, Mirza & Osindero 2014): both nets
+also see the mode index ``y`` as a one-hot row, and G must put each condition's samples at its
+own mode (:func:`run_conditional`, :func:`conditional_coverage`). Asking that of *every*
+condition catches the bugs learners report with conditional GANs: a label never sampled, a fixed
+label, a G that ignores its label and draws every sample from one class.
+
 Coverage is measured the usual way for this toy: a sample is *high quality* if it lies within
 ``3 * SIGMA`` of some centre, and a mode is *hit* if at least ``MIN_SHARE`` of its fair share
 (``1 / MODES``) of the samples land within ``3 * SIGMA`` of it.
@@ -36,6 +42,7 @@ MIN_SHARE = 0.25           # a mode is hit with >= 1/4 of its fair share of samp
 M = 128                    # minibatch: (2m, 32) @ (32, 32) stays small enough for one BLAS thread
 G_UPDATES = 3000           # generator updates, the same in both schedules
 G_STEPS = 20               # G updates per D update in the collapse schedule
+CONDITIONAL_UPDATES = 1500  # updates of the conditional GAN: each condition is one Gaussian
 
 
 def centres():
@@ -46,7 +53,13 @@ def centres():
 
 def sample_data(rng, n):
     """``n`` samples of ``p_data``, shape ``(n, 2)``: a random centre plus ``N(0, SIGMA^2 I)``."""
-    return centres()[rng.integers(MODES, size=n)] + SIGMA * rng.standard_normal((n, 2))
+    return sample_labelled(rng, n)[0]
+
+
+def sample_labelled(rng, n):
+    """``n`` samples of ``p_data`` with their mode index: ``x`` ``(n, 2)`` and ``y`` ``(n,)``."""
+    y = rng.integers(MODES, size=n)
+    return centres()[y] + SIGMA * rng.standard_normal((n, 2)), y
 
 
 def coverage(x):
@@ -59,18 +72,20 @@ def coverage(x):
     return int((per_mode >= MIN_SHARE / MODES).sum()), float(per_mode.sum()), per_mode
 
 
-def make_gan(seed=0):
-    """The two networks and Algorithm 1 (``k = 1``, non-saturating G loss, momentum SGD)."""
+def make_gan(seed=0, conditional=False):
+    """The two networks and Algorithm 1 (``k = 1``, non-saturating G loss, momentum SGD).
+    ``conditional``: both nets also take the one-hot mode index (G ``2 + 8 -> ...``, D likewise)."""
     s = np.random.SeedSequence(seed).spawn(6)
-    G = Sequential(Linear(2, 32, 1.0, s[0], dtype="float64"), ReLU(),
+    c = MODES if conditional else 0
+    G = Sequential(Linear(2 + c, 32, 1.0, s[0], dtype="float64"), ReLU(),
                    Linear(32, 32, 0.3, s[1], dtype="float64"), ReLU(),
                    Linear(32, 2, 0.3, s[2], dtype="float64"))
-    D = Sequential(Linear(2, 32, 1.0, s[3], dtype="float64"), ReLU(),
+    D = Sequential(Linear(2 + c, 32, 1.0, s[3], dtype="float64"), ReLU(),
                    Linear(32, 32, 0.3, s[4], dtype="float64"), ReLU(),
                    Linear(32, 1, 0.3, s[5], dtype="float64"))
     return GAN(G, D, z_dim=2, k=1, noise="gaussian", objective="non-saturating",
                d_optimizer=SGD(D, lr=0.05, momentum=0.5), g_optimizer=SGD(G, lr=0.05, momentum=0.5),
-               seed=seed)
+               seed=seed, classes=MODES if conditional else None)
 
 
 def train(gan, rng, g_steps=1, g_updates=G_UPDATES, progress=False, seed=0):
@@ -104,6 +119,26 @@ def run(schedule, seed=0, n=2000, progress=False):
     x = gan.sample(n)
     hit, quality, per_mode = coverage(x)
     return {"samples": x, "modes_hit": hit, "high_quality": quality, "per_mode": per_mode}
+
+
+def conditional_coverage(gan, n=500, seed=0):
+    """For each condition ``c``, the fraction of ``n`` samples of ``G(z | c)`` within ``3 SIGMA``
+    of mode ``c``: shape ``(MODES,)``. A right conditional GAN has every entry near 0.99."""
+    own = []
+    for c in range(MODES):
+        x = np.asarray(gan.sample(n, y=c, seed=np.random.SeedSequence([seed, c])), dtype=np.float64)
+        own.append((np.linalg.norm(x - centres()[c], axis=1) < 3 * SIGMA).mean())
+    return np.array(own)
+
+
+def run_conditional(seed=0, gan=None, n=500, updates=CONDITIONAL_UPDATES):
+    """Train a conditional GAN (:func:`make_gan` with ``conditional=True``, or ``gan``: one of
+    yours, e.g. with a label bug) on labelled samples for ``updates`` updates of Algorithm 1;
+    returns :func:`conditional_coverage` of its samples, ``(MODES,)``."""
+    gan = gan or make_gan(seed, conditional=True)
+    x, y = sample_labelled(np.random.default_rng([seed, 1]), updates * M)
+    training.fit(gan, x, epochs=1, batch_size=M, lr=None, momentum=None, seed=seed, y=y)
+    return conditional_coverage(gan, n, seed)
 
 
 def plot(results, path=None, seed=0):

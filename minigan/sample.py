@@ -3,9 +3,12 @@
     python -m minigan.sample runs/mnist/checkpoint.npz                       # samples.png
     python -m minigan.sample runs/mnist/checkpoint.npz --figure 2 --out fig2.png
     python -m minigan.sample runs/mnist/checkpoint.npz --figure 3 --out fig3.png
+    python -m minigan.sample runs/cgan/best.npz --out classes.png    # conditional: a row per class
 
 Figure 2 puts each row's fifth sample beside its nearest training image (yellow frame):
 evidence that G does not copy its training set. Figure 3 walks straight lines in z space.
+For a conditional G (``--preset mirza``) the grid has one row per class (Mirza & Osindero's
+Figure 2), ``--n`` samples in all; Figures 2 and 3 take their classes in turn.
 """
 import argparse
 
@@ -41,7 +44,12 @@ def _main(argv):
 
     gan, config, state = checkpoint.load(args.checkpoint, args.backend)
     title = f"{config['dataset']}, epoch {state['epoch']}"
-    if args.figure == "grid":
+    if args.figure == "grid" and gan.classes is not None:  # one row per class
+        per_class = max(1, args.n // gan.classes)
+        y = gan.xp.repeat(gan.xp.arange(gan.classes), per_class)
+        figures.save_grid(gan.sample(len(y), seed=args.seed, y=y), args.out, ncols=per_class,
+                          title=f"{title}, rows: classes 0..{gan.classes - 1}")
+    elif args.figure == "grid":
         figures.save_grid(gan.sample(args.n, seed=args.seed), args.out, title=title)
     elif args.figure == "2":
         train = gan.xp.asarray(data.load(config["dataset"], "train", args.data_dir)[0])

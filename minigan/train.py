@@ -2,6 +2,7 @@
 
     python -m minigan.train --preset paper --dataset mnist --epochs 100 --out runs/mnist
     python -m minigan.train --preset paper --backend cupy --epochs 300      # on a GPU
+    python -m minigan.train --preset mirza --epochs 100 --out runs/cgan     # conditional (Section 7)
 
 Reads top to bottom: arguments, data, model, loop (:func:`minigan.training.steps`), checkpoint.
 Every epoch writes ``OUT/metrics.jsonl`` (one JSON line, with what the classifier of
@@ -31,7 +32,7 @@ from .optim import ExponentialDecay, LinearRamp
 DEFAULTS = dict(dataset="mnist", backend="numpy", epochs=25, batch_size=100, k=1,
                 lr=0.1, lr_decay=1.000004, lr_floor=1e-6, momentum=0.5, final_momentum=0.7,
                 momentum_saturate=250, g_objective="non-saturating", update="alternating",
-                noise="uniform", seed=0, dtype="float32", subset=None)
+                noise="uniform", seed=0, dtype="float32", subset=None, conditional=False)
 
 # What differs from DEFAULTS in the paper's public code for MNIST (goodfeli/adversarial,
 # mnist.yaml): one simultaneous update of both nets, with 0.5 on D's loss.
@@ -39,7 +40,12 @@ DEFAULTS = dict(dataset="mnist", backend="numpy", epochs=25, batch_size=100, k=1
 # paper's networks and schedules with Algorithm 1's alternating update and batch 50 (twice the updates
 # per epoch), which draws all ten digits in balance where "paper" may not (benchmarks/RESULTS.md).
 PRESETS = {"paper": dict(update="simultaneous"),
-           "first-run": dict(update="alternating", batch_size=50)}
+           "first-run": dict(update="alternating", batch_size=50),
+           # Mirza & Osindero (2014), the conditional GAN of Section 7 (models.mirza_mnist): lr 0.1
+           # divided by 1.00004 every update (ten times the paper's decay) down to 1e-6, momentum
+           # 0.5 -> 0.7 (their ramp's length is not given: the paper's 250 epochs), batch 100,
+           # dropout 0.5 in both nets, checkpoint chosen on validation (best.npz).
+           "mirza": dict(conditional=True, lr_decay=1.00004)}
 
 # Flags that may change when a run is resumed; every other setting is the checkpoint's.
 RESUMABLE = ("epochs", "backend")
@@ -63,14 +69,18 @@ def parse_args(argv=None):
                f"{d['lr_floor']:g}), momentum {d['momentum']} -> {d['final_momentum']} over "
                f"epochs 1..{d['momentum_saturate']}. The networks (G 100-1200-1200-784, D maxout "
                "240x5 x2 with dropout 0.2/0.5/0.5) are the paper's for every run. Flags given "
-               "explicitly override the preset.\n\n--resume continues OUT/checkpoint.npz with "
+               "explicitly override the preset.\n\n--preset mirza (or --conditional) trains Mirza & "
+               "Osindero's conditional GAN, G(z | y) and D(x | y) with the digit's label y, with their "
+               "lr decay 1.00004; validation and sample grids then hold 1,000 / 10 samples per class."
+               "\n\n--resume continues OUT/checkpoint.npz with "
                "the checkpoint's settings; only --epochs, --backend, --log-every, --valid-every and "
                "--data-dir may be given with it (any other flag that differs is refused).\n\nData: "
                "--data-dir, else $MINIGAN_DATA_DIR, else ~/.cache/minigan (downloaded if missing).")
     a = p.add_argument
     a("--preset", choices=sorted(PRESETS),
       help="paper: the paper's code (Table 1); first-run: a recipe that draws all ten digits in "
-           "minutes (the README's first command)")
+           "minutes (the README's first command); mirza: Mirza & Osindero's "
+           "conditional GAN (Section 7)")
     a("--dataset", choices=data.NAMES, help=f"default {d['dataset']}")
     a("--data-dir", help="folder with mnist/, fashion-mnist/, cifar10/ (see minigan.data)")
     a("--backend", choices=["numpy", "cupy"], help="numpy (CPU, default) or cupy (GPU)")
@@ -92,6 +102,8 @@ def parse_args(argv=None):
     a("--seed", type=cli.integer(0), help=f"seed of everything random (default {d['seed']})")
     a("--dtype", choices=["float32", "float64"], help=f"default {d['dtype']}")
     a("--subset", type=cli.integer(1), help="train on the first N training images only (quick runs)")
+    a("--conditional", action="store_true", default=None,
+      help="condition both nets on the label (Mirza & Osindero's networks; mnist, fashion-mnist)")
     a("--out", default="runs/latest", help="output folder (default runs/latest)")
     a("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
     a("--log-every", type=cli.integer(1), default=50,
@@ -124,6 +136,7 @@ def resumed_config(args, saved, path="the checkpoint"):
                 "--log-every, --valid-every and --data-dir may change. Drop the flag, or start a new run "
                 "with another --out.")
     config = dict(saved, **{k: asked[k] for k in RESUMABLE if k in asked})
+    config.setdefault("conditional", False)  # checkpoints from before conditional GANs
     missing = set(DEFAULTS) - set(config)
     if missing:
         raise cli.Failure(f"--resume: {path}: its configuration lacks {sorted(missing)}; it was "
@@ -153,15 +166,19 @@ def _main(argv):
             raise cli.Failure(f"{ckpt_path} exists: pass --resume to continue that run, or "
                               "choose another --out")
         config, state = make_config(args), dict(epoch=0, batch=0, step=0)
+    if config["conditional"] and config["dataset"] == "cifar10":
+        raise cli.Failure("--conditional: Mirza & Osindero's nets are for 28x28 images; use "
+                          "--dataset mnist or fashion-mnist")
     cli.output_folder(out / "samples")  # before any work: a bad --out fails now, not in an hour
     xp = backend.get(config["backend"])
 
     # Data: the paper's split, training part only (validation and test are for minigan.evaluate).
-    x_host = data.load(config["dataset"], "train", args.data_dir)[0]
+    x_host, y_host = data.load(config["dataset"], "train", args.data_dir)
     if config["subset"] is not None and config["subset"] > len(x_host):
         raise cli.Failure(f"--subset {config['subset']}: {config['dataset']} has only "
                           f"{len(x_host)} training images")
-    x_host = x_host[:config["subset"]]
+    x_host, y_host = x_host[:config["subset"]], y_host[:config["subset"]]
+    y_host = y_host if config["conditional"] else None  # labels only for a conditional GAN
     if args.valid_every:  # the first 1,000 validation images: sigma is chosen on these, as Table 1
         x_valid = xp.asarray(data.load(config["dataset"], "valid", args.data_dir)[0][:parzen.N_VALID])
     if len(x_host) < config["batch_size"] * config["k"]:
@@ -171,6 +188,7 @@ def _main(argv):
     # Model, schedules, and a fixed noise batch whose samples we watch improve.
     gan = models.build(config, mean_image=x_host.mean(axis=0))
     z_fixed = gan.noise(100, backend.default_rng(np.random.SeedSequence([config["seed"], 0]), xp))
+    y_fixed = class_rows(gan, 10)  # conditional: one row of the grid per class
     if args.resume:
         state = checkpoint.restore(ckpt_path, gan)
         if state["batch"] and (xp is not np or not state.get("rng_states")):  # CuPy: no states
@@ -192,7 +210,7 @@ def _main(argv):
     bar, best = None, state.get("best_valid")
     try:
         for r in training.steps(gan, x_host, config["epochs"], config["batch_size"], lr_at,
-                                momentum_at, config["seed"], state, args.log_every):
+                                momentum_at, config["seed"], state, args.log_every, y_host):
             if bar is None:  # disable=None: no bar when stderr is not a terminal (a log file)
                 bar = tqdm(total=r["batches"], initial=r["batch"] - 1, unit="step", disable=None,
                            desc=f"epoch {r['epoch']}/{config['epochs']}", dynamic_ncols=True)
@@ -219,7 +237,7 @@ def _main(argv):
                     checkpoint.save(out / "best.npz", gan, config, position)
                 history.append(record)
                 record["trouble"] = trouble(history)
-                report(out, record, gan.sample(z=z_fixed), config, improved)
+                report(out, record, gan.sample(z=z_fixed, y=y_fixed), config, improved)
             if interrupted:  # Ctrl-C: save after this update (unless the epoch end just did)
                 if bar is not None:
                     bar.close()
@@ -246,9 +264,18 @@ def _main(argv):
           f"checkpoint {ckpt_path}")
 
 
+def class_rows(gan, per_class):
+    """Labels for a grid with one row per class, ``per_class`` samples each (``None`` for an
+    unconditional GAN): ``0, ..., 0, 1, ..., 1, ...``."""
+    if gan.classes is None:
+        return None
+    return gan.xp.repeat(gan.xp.arange(gan.classes), per_class)
+
+
 def validate(gan, x_valid, seed):
     """Table 1's score on the validation images: VALID_SAMPLES samples of G (from their own
-    noise, not the training stream), sigma chosen on ``x_valid``; the best mean log-likelihood."""
+    noise, not the training stream), sigma chosen on ``x_valid``; the best mean log-likelihood.
+    A conditional G draws VALID_SAMPLES / 10 samples per class, Mirza & Osindero's protocol."""
     clock = time.time()
     samples = gan.sample(VALID_SAMPLES, seed=seed).astype(x_valid.dtype)
     sigma, scores = parzen.select_sigma(x_valid, samples, progress=False)

@@ -61,7 +61,7 @@ def position(record):
 
 
 def steps(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, seed=0,
-          start=None, check_every=50):
+          start=None, check_every=50, y=None):
     """Train ``gan`` on ``x`` until epoch ``epochs``, yielding a record after every update.
 
     Args:
@@ -82,6 +82,8 @@ def steps(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, 
         check_every: every this many updates, and at the end of each epoch, the losses are
             checked: a NaN or infinity raises :class:`Diverged` (on a GPU the check waits for
             the device, so it is not done every update).
+        y: the labels of ``x``, ``(n,)``, for a conditional GAN (``GAN(classes=C)``): each
+            update gets its minibatch's labels, ``gan.step(x_batch, y_batch)``.
 
     Yields:
         ``{"epoch", "batch", "batches", "step", "lr", "momentum", "d_loss", "g_loss",
@@ -105,6 +107,9 @@ def steps(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, 
     gan.check_data(x, "training: x")
     x = x.astype(gan.dtype, copy=False)
     gan.check_range(x, "training: x")  # once per data set: on CuPy two syncs, not two per update
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"{len(y)} labels y for {len(x)} samples x: give one label per sample")
+    y = None if y is None else xp.asarray(y)  # labels, for a conditional GAN
     start = start or {}
     epoch, batch, step = start.get("epoch", 0), start.get("batch", 0), start.get("step", 0)
     optimizers = (gan.d_optimizer, gan.g_optimizer)
@@ -118,7 +123,8 @@ def steps(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, 
         for batch in range(batch, n_batches):
             for opt in optimizers if lr_at else ():
                 opt.lr = lr_at(step)
-            stats = gan.step(x[order[batch * per_step:(batch + 1) * per_step]])
+            rows = order[batch * per_step:(batch + 1) * per_step]
+            stats = gan.step(x[rows]) if y is None else gan.step(x[rows], y[rows])
             step += 1
             sums = {k: sums[k] + stats[k] for k in STATS}
             if step % check_every == 0 or batch == n_batches - 1:
@@ -134,7 +140,7 @@ def steps(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, 
 
 
 def fit(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, seed=0,
-        start=None, check_every=50, progress=False):
+        start=None, check_every=50, progress=False, y=None):
     """Run :func:`steps` to the end (arguments as there); returns the history.
 
     Returns:
@@ -146,7 +152,7 @@ def fit(gan, x, epochs, batch_size=100, lr=PAPER_LR, momentum=PAPER_MOMENTUM, se
     history = []
     bar = tqdm(desc="training", unit="update", disable=not progress, dynamic_ncols=True)
     try:
-        for r in steps(gan, x, epochs, batch_size, lr, momentum, seed, start, check_every):
+        for r in steps(gan, x, epochs, batch_size, lr, momentum, seed, start, check_every, y):
             bar.update()
             if "means" in r:
                 history.append({**position(r), "lr": r["lr"], "momentum": r["momentum"], **r["means"]})

@@ -8,6 +8,9 @@ import pytest
 from PIL import Image
 
 from minigan import mixture
+from minigan.gan import GAN
+from minigan.layers import Layer, Sequential
+from minigan.optim import SGD
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +59,54 @@ def test_cli_prints_the_metrics_and_writes_the_scatter(demo):
 def test_train_refuses_g_steps_that_are_not_a_positive_whole_number(g_steps):
     with pytest.raises(ValueError, match="g_steps"):
         mixture.train(mixture.make_gan(0), np.random.default_rng(0), g_steps=g_steps, g_updates=10)
+
+
+# --- the conditional ring (Section 7; Mirza & Osindero): the condition is the mode index -------
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_conditional_gan_puts_each_conditions_samples_at_its_own_mode(seed):
+    own = mixture.run_conditional(seed)
+    assert own.shape == (8,)
+    assert own.min() >= 0.9, np.round(own, 3)
+
+
+class NeverLastLabel(GAN):
+    """G is trained on labels 0..6 only (label 7 is never sampled for G's half)."""
+    def fake_labels(self, y_real):
+        return y_real % (mixture.MODES - 1)
+
+
+class FixedLabel(GAN):
+    """G is always trained with label 6."""
+    def fake_labels(self, y_real):
+        return np.full_like(y_real, 6)
+
+
+class LabelIgnored(Layer):
+    """Put first in G: zeroes the label's columns, so G draws every condition the same way."""
+    def forward(self, x, train=True):
+        self.keep = np.arange(x.shape[1]) < 2
+        return x * self.keep
+
+    def backward(self, dy):
+        # dx = dy * keep
+        return dy * self.keep
+
+
+def broken(kind, seed=0):
+    gan = mixture.make_gan(seed, conditional=True)
+    if kind == "label ignored":
+        gan.G = Sequential(LabelIgnored(), gan.G)
+        gan.g_optimizer = SGD(gan.G, lr=0.05, momentum=0.5)
+        return gan
+    gan.__class__ = {"label never sampled": NeverLastLabel, "fixed label": FixedLabel}[kind]
+    return gan
+
+
+@pytest.mark.parametrize("kind", ["label never sampled", "fixed label", "label ignored"])
+def test_the_per_condition_check_refuses_the_bugs_learners_report(kind):
+    gan = broken(kind)
+    own = mixture.run_conditional(0, gan=gan)
+    print(kind, np.round(own, 3))
+    assert own.min() < 0.9, np.round(own, 3)
+    assert mixture.conditional_coverage(gan).tolist() == own.tolist()  # asked again: same verdict
