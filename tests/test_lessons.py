@@ -145,7 +145,9 @@ ANSWERS = {"check_tanh_backward": ["Tanh."], "check_maxout_backward": ["Maxout."
            "check_minimax_loss": ["generator_loss"], "check_non_saturating_loss": ["generator_loss"],
            "check_train_epoch": ["training.steps"], "check_parzen_log_likelihood": ["log_likelihood"],
            "check_nearest": ["nearest_neighbours"], "check_lerp": ["interpolate"],
-           "check_modes_hit": ["coverage"], "check_logit": ["models.paper_mnist"]}
+           "check_modes_hit": ["coverage"], "check_logit": ["models.paper_mnist"],
+           "check_concat_backward": ["Concat."], "check_encoder_loss": ["fit_encoder"],
+           "check_probe_loss": ["semisupervised._fit"]}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
