@@ -658,6 +658,12 @@ def count_nonzero(a, axis=None):
     return _wrap(np.count_nonzero(_device(a), axis))
 
 
+def bincount(x, weights=None, minlength=None):
+    _checked(x)  # CuPy refuses a host array here, like every function of its own
+    w = None if weights is None else _device(weights, "weights")
+    return _wrap(np.bincount(x._a, w, minlength=minlength or 0))
+
+
 def take_along_axis(a, indices, axis):
     return _wrap(np.take_along_axis(_device(a), _device(indices), axis))
 

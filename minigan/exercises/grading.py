@@ -109,15 +109,17 @@ class MissingCourseData(Exception):
 _DISPLAY = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
 
 
-def course_data(name, *splits):
+def course_data(name, *splits, labels=False):
     """The images ``x`` of each split of data set ``name``, as ``mg.data.load`` gives them, for a
-    chapter: one array for one split, a tuple for several. Nothing is downloaded here; when the
+    chapter: one array for one split, a tuple for several; with ``labels=True``, an ``(x, y)``
+    pair for each split instead of ``x``. Nothing is downloaded here; when the
     files are absent (or broken) the chapter ends with one line, :class:`MissingCourseData`,
     naming ``python -m minigan.download <name>``, which saves them where this looks."""
     from .. import data
 
     try:
-        xs = tuple(data.load(name, split, download=False)[0] for split in splits)
+        xs = tuple(data.load(name, split, download=False)[slice(None) if labels else 0]
+                   for split in splits)
     except data.MissingData:
         raise MissingCourseData(
             f"This chapter needs {_DISPLAY.get(name, name)}, which is not in "
