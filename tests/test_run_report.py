@@ -37,8 +37,11 @@ def test_a_run_where_d_has_won_says_so_and_keeps_training(shared_data_dir, tmp_p
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert "warning: D has won" in done.stdout and "--preset first-run" in done.stdout
     assert "done: mnist to epoch 4" in done.stdout                          # the run was not stopped
-    last = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])
-    assert any("D has won" in w for w in last["trouble"]) and last["d_fake"] < train.D_HAS_WON
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    warned = [r for r in records if any("D has won" in w for w in r["trouble"])]
+    assert len(records) == 4 and warned, [(r["epoch"], r["d_fake"], r["trouble"]) for r in records]
+    assert all(r["d_fake"] < train.D_HAS_WON for r in warned)   # said only of epochs where D(G(z)) ~ 0
+    # (which epochs D wins depends on the BLAS's summation order: the test asserts no more than that it does)
 
     report = tmp_path / "r.json"
     shown = subprocess.run([sys.executable, "-m", "minigan.evaluate", str(tmp_path / "run" / "checkpoint.npz"),
