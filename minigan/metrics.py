@@ -155,10 +155,17 @@ def classifier(dataset="mnist", backend="numpy"):
 
 
 def _images(images):
+    """``images`` as float32 (n, 784) in [0, 1] on their own backend, or a ValueError that says what
+    is wrong: a classifier fed 0-255 pixels or NaNs would answer with confident nonsense."""
     xp = array_module(images)
+    images = xp.asarray(images)
     if images.ndim != 2 or images.shape[1] != 784 or len(images) == 0:
         raise ValueError(f"images of shape {tuple(images.shape)}: give (n, 784) flat images in [0, 1], "
                          "n >= 1 (reshape with images.reshape(len(images), -1))")
+    lo, hi = float(images.min()), float(images.max())  # two syncs on a GPU; NaN fails both tests
+    if not (lo >= 0 and hi <= 1):
+        raise ValueError(f"images hold values in [{lo:.4g}, {hi:.4g}]: give pixels in [0, 1] "
+                         "(uint8 images: divide by 255; NaN: the generator has diverged)")
     return images if images.dtype == xp.float32 else images.astype(xp.float32)
 
 
@@ -177,7 +184,8 @@ def frechet_distance(mu1, cov1, mu2, cov2):
     w, v = np.linalg.eigh(cov1)
     root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
     cross = np.sqrt(np.clip(np.linalg.eigvalsh(root1 @ cov2 @ root1), 0, None)).sum()
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(cov1) + np.trace(cov2) - 2 * cross)
+    distance = float(((mu1 - mu2) ** 2).sum() + np.trace(cov1) + np.trace(cov2) - 2 * cross)
+    return max(distance, 0.0)  # identical Gaussians can round to -1e-11
 
 
 def sample_quality(images, dataset="mnist", reference=None):

@@ -75,6 +75,28 @@ def test_fashion_mnist_has_its_own_classifier(shared_data_dir):
     assert metrics.sample_quality(x, "fashion-mnist")["classes_covered"] == 10
 
 
+def test_pixels_outside_0_1_or_nan_are_refused_in_words_and_lists_are_read(test_digits):
+    x = test_digits[0][:50]
+    with pytest.raises(ValueError, match=r"\[0, 255\].*divide by 255"):
+        metrics.sample_quality((x * 255).round().astype(np.uint8))   # images as a file stores them
+    with pytest.raises(ValueError, match=r"\[-1, 1\].*\[0, 1\]"):
+        metrics.predict(2 * x - 1)                                    # a tanh generator's range
+    broken = x.copy()
+    broken[3, 7] = np.nan
+    with pytest.raises(ValueError, match="NaN.*diverged"):
+        metrics.sample_quality(broken)
+    assert metrics.sample_quality(x.tolist()) == metrics.sample_quality(x)
+    assert metrics.sample_quality(x.astype(np.float64)) == metrics.sample_quality(x)
+
+
+def test_fid_is_never_negative_even_where_rounding_would_make_it_so(test_digits):
+    x = test_digits[0]
+    for n in (20, 500, 3000):
+        assert 0 <= metrics.sample_quality(x[:n], reference=x[:n])["fid"] < 1e-6
+    cov = np.diag(np.full(4, 1e6))
+    assert metrics.frechet_distance(np.zeros(4), cov, np.zeros(4), cov) >= 0
+
+
 def test_images_that_are_not_flat_or_a_dataset_without_classifier_are_refused_in_words():
     with pytest.raises(ValueError, match=r"\(5, 28, 28\).*reshape"):
         metrics.sample_quality(np.zeros((5, 28, 28), np.float32))
