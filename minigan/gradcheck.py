@@ -28,6 +28,10 @@ attribute name and through sub-layers (:func:`minigan.rng.generators`), and NumP
 legacy state (``np.random.rand``) are put back to their starting states before each forward
 pass, so dropout draws the same mask on every pass.
 
+**Asked twice.** ``backward`` runs a second time on the same input and ``g`` and must give the same
+gradients: training calls it once per update, so ``grads[k] +=`` or a count kept between calls
+would pass one comparison and still train wrongly. Each call gets its own copy of ``g``.
+
 **When it fails, it says why when it can.** The message names the gradient, the worst index
 and both values, and adds: that the loss has a kink within ``h`` of the failing entries (one-
 sided slopes disagree: a ReLU input at 0, a maxout tie), or that analytic/numerical is one
@@ -123,12 +127,13 @@ def _compare(layer, x, h, seed, train):
     g = upstream(y.shape, seed, avoid=x)
     if isinstance(layer, Layer):  # everything is asked for, whatever flags were set by hand
         layer.requires_grad = layer.needs_input_grad = True
-    dx = layer.backward(g)
+    dx = layer.backward(g.copy())  # a copy: g stays g even if backward scales dy in place
     try:
         check_backward(layer, x.shape, dx)
     except ValueError as err:  # the same message Sequential and GAN give, as a failed test
         raise AssertionError(str(err)) from None
     analytic = {"x": np.array(dx), **{k: np.array(v) for k, v in layer.grads.items()}}
+    _require_same_answer_twice(layer, forward, g, analytic)
 
     # Only differences of outputs are summed, so unchanged outputs cancel exactly.
     y0 = forward().copy()  # an identity layer (dropout in eval) returns x, which is moved below
@@ -148,6 +153,30 @@ def _compare(layer, x, h, seed, train):
         a[i] = old
         return left, right
     return analytic, numeric, one_sided
+
+
+def _require_same_answer_twice(layer, forward, g, analytic):
+    """A second forward and backward on the same input and ``g`` must give the same gradients:
+    training calls backward once per update, so a ``grads[k] +=`` or a backward that keeps state
+    between calls would pass a single comparison and still train wrongly."""
+    __tracebackhide__ = True
+    forward()
+    again = {"x": np.array(layer.backward(g.copy())), **{k: np.array(v) for k, v in layer.grads.items()}}
+    for k, a in analytic.items():
+        b = again.get(k)
+        if b is None or b.shape != a.shape or not np.allclose(a, b, rtol=1e-10, atol=0):
+            raise AssertionError(
+                f"{layer!r}: a second backward with the same input and upstream gradient gave another "
+                f"d{k}{'' if b is None else f' (first {_worst(a, b)})'}. backward must compute its "
+                "gradients afresh on every call: assign grads[name] = ..., never grads[name] += ..., "
+                "and keep no count or state between calls.")
+
+
+def _worst(a, b):
+    i = np.unravel_index(np.abs(a - b).argmax(), a.shape) if a.shape == b.shape and a.size else None
+    if i is None:
+        return f"shape {a.shape}, then {b.shape}"
+    return f"{a[i]:.10g}, then {b[i]:.10g} at {[int(j) for j in i]}"
 
 
 def _errors(analytic, numeric, atol):

@@ -207,6 +207,53 @@ def test_dropout_backward_that_ignores_its_mask_fails(broken):
     assert analytic != pytest.approx(numerical)
 
 
+class AccumulatingLinear(StudentLinear):
+    """Right on its first call; adds to grads ever after (the PyTorch habit, without a zero_grad)."""
+
+    def __init__(self, n_in, n_out, seed=0):
+        super().__init__(n_in, n_out, seed)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def backward(self, dy):
+        self.grads["W"] += self.x.T @ dy
+        self.grads["b"] += dy.sum(axis=0)
+        return dy @ self.params["W"].T
+
+
+class RightOnlyOnceLinear(StudentLinear):
+    """Keeps a count between calls: right on the first backward only."""
+    calls = 0
+
+    def backward(self, dy):
+        self.calls += 1
+        return super().backward(dy) * (1 if self.calls == 1 else 2)
+
+
+class InPlaceTanh:
+    """A right tanh that scales the upstream gradient in place (allowed: dy is the layer's own)."""
+    params, grads = {}, {}
+
+    def forward(self, x, train=True):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, dy):
+        dy *= 1 - self.y ** 2  # dx = dy * (1 - y^2)
+        return dy
+
+
+@pytest.mark.parametrize("broken, gradient", [(AccumulatingLinear, "dW"), (RightOnlyOnceLinear, "dx")])
+def test_a_backward_that_accumulates_or_keeps_state_between_calls_fails_every_time(broken, gradient):
+    for _ in range(2):  # a fresh layer each time: the verdict is the same
+        message = failure_message(broken(4, 3), inputs((5, 4)))
+        assert "second backward" in message and gradient in message and "+=" in message
+
+
+def test_a_right_backward_that_scales_dy_in_place_passes_twice():
+    for _ in range(2):
+        assert_layer_gradients(InPlaceTanh(), inputs((5, 4)))
+
+
 def test_float32_input_raises_type_error_asking_for_float64():
     with pytest.raises(TypeError, match="float64"):
         assert_layer_gradients(StudentLinear(4, 3), inputs((5, 4)).astype(np.float32))
