@@ -162,14 +162,18 @@ def _require_same_answer_twice(layer, forward, g, analytic):
     __tracebackhide__ = True
     forward()
     again = {"x": np.array(layer.backward(g.copy())), **{k: np.array(v) for k, v in layer.grads.items()}}
-    for k, a in analytic.items():
+    _same_twice(repr(layer), "a second backward with the same input and upstream gradient", analytic, again)
+
+
+def _same_twice(who, what, first, again):
+    __tracebackhide__ = True
+    for k, a in first.items():
         b = again.get(k)
         if b is None or b.shape != a.shape or not np.allclose(a, b, rtol=1e-10, atol=0):
             raise AssertionError(
-                f"{layer!r}: a second backward with the same input and upstream gradient gave another "
-                f"d{k}{'' if b is None else f' (first {_worst(a, b)})'}. backward must compute its "
-                "gradients afresh on every call: assign grads[name] = ..., never grads[name] += ..., "
-                "and keep no count or state between calls.")
+                f"{who}: {what} gave another d{k}{'' if b is None else f' (first {_worst(a, b)})'}. "
+                "backward must compute its gradients afresh on every call: assign grads[name] = ..., "
+                "never grads[name] += ..., and keep no count or state between calls.")
 
 
 def _worst(a, b):
@@ -266,13 +270,15 @@ def _gan_gradients(gan, x_real, z, h, y=None):
     _require_float64("z", z)
     reset = _freezer(gan.D, gan.G)
     labels = () if y is None else (y, y)  # a conditional GAN: real and fake carry the same labels
+    copied = lambda net: {k: np.array(g) for k, g in net.grads.items()}  # noqa: E731
     if gan.update == "simultaneous":
         def run(which):
             reset()
             return gan.simultaneous_gradients(x_real, z, *labels)[which]
-        run("d_loss")
-        analytic = {"D": {k: np.array(g) for k, g in gan.D.grads.items()},
-                    "G": {k: np.array(g) for k, g in gan.G.grads.items()}}
+
+        def take():
+            run("d_loss")
+            return {"D": copied(gan.D), "G": copied(gan.G)}
         d_loss, g_loss = (lambda: run("d_loss")), (lambda: run("g_loss"))
     else:
         def d_loss():
@@ -282,10 +288,15 @@ def _gan_gradients(gan, x_real, z, h, y=None):
         def g_loss():
             reset()
             return gan.generator_gradients(z, *labels[1:])
-        d_loss()
-        analytic = {"D": {k: np.array(g) for k, g in gan.D.grads.items()}}
-        g_loss()
-        analytic["G"] = {k: np.array(g) for k, g in gan.G.grads.items()}
+
+        def take():
+            d_loss()
+            found = {"D": copied(gan.D)}
+            g_loss()
+            return dict(found, G=copied(gan.G))
+    analytic, again = take(), take()
+    for tag in ("D", "G"):
+        _same_twice(f"{tag} of {type(gan).__name__}", "the same step taken a second time", analytic[tag], again[tag])
     numeric = {"D": {k: numeric_gradient(d_loss, p, h) for k, p in gan.D.params.items()},
                "G": {k: numeric_gradient(g_loss, p, h) for k, p in gan.G.params.items()}}
     return {tag: (analytic[tag], numeric[tag]) for tag in ("D", "G")}

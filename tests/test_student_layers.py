@@ -382,3 +382,22 @@ def test_a_wrong_dx_is_still_refused_when_nobody_needs_it():
     with pytest.raises(ValueError, match="StudentLinear.*returned dx of shape NoneType"):
         layer.backward = lambda dy: None     # None is only accepted when dx was not asked for
         mg.layers.run_backward(layer, np.ones((3, 2)), x.shape)
+
+
+class AccumulatingLinear(PlainLinear):
+    """Right the first time; adds each backward's gradients to the last (a forgotten zero_grad)."""
+
+    def backward(self, dy):
+        new = {"W": self.x.T @ dy, "b": dy.sum(axis=0)}
+        self.grads = {k: self.grads[k] + g if k in self.grads else g for k, g in new.items()}
+        return dy @ self.params["W"].T
+
+
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+def test_a_layer_that_accumulates_its_grads_is_refused_by_the_whole_step_check(update):
+    rng = np.random.default_rng(1)
+    x, z = rng.uniform(0, 1, (10, 4)), rng.uniform(-1, 1, (10, 3))
+    for _ in range(2):  # the verdict does not change when asked again
+        with pytest.raises(AssertionError, match=r"second time gave another d.*never grads\[name\] \+="):
+            mg.gradcheck.assert_gan_gradients(flagged_gan(update, AccumulatingLinear), x, z)
+        mg.gradcheck.assert_gan_gradients(flagged_gan(update, PlainLinear), x, z)
