@@ -34,14 +34,17 @@ We honour nbgrader's markers with a few lines of JSON handling instead of depend
 nbgrader, which brings JupyterLab, a server and a database with it; a notebook written for
 this module still works with nbgrader's own tools.
 
-Three rooms: ``grading`` (how a check judges and speaks), ``checks`` (one per exercise;
-lesson 10's in ``checks_section7``), ``student`` (the student version and its command line).
+Three rooms: ``grading`` (how a check judges and speaks); the checks, one per exercise
+(``checks``: lessons 1-4, ``checks_training``: 5-9, ``checks_section7``: 10); ``student`` (the
+student version and its command line).
 """
-from .checks import (  # one per exercise, in the order of the lessons
+from .checks import (  # one per exercise, in the order of the lessons: 1-4
     check_tanh_backward, check_fixed_linear, check_maxout_backward, check_dropout_backward,
     check_best_y, check_D_star_and_C_of_G, check_step_p_g, check_minimax_loss,
-    check_non_saturating_loss, check_train_epoch, check_parzen_log_likelihood, check_nearest,
-    check_lerp, check_modes_hit, check_prediction, check_logit)
+    check_non_saturating_loss)
+from .checks_training import (  # lessons 5-9
+    check_train_epoch, check_parzen_log_likelihood, check_nearest, check_lerp, check_modes_hit,
+    check_prediction, check_logit)
 from .checks_section7 import check_concat_backward, check_encoder_loss, check_probe_loss  # lesson 10
 from .grading import CheckFailed, MissingCourseData, NotAttempted, check, course_data, expect_shape
 from .student import BEGIN, END, STUB, main, strip_solutions, student_version

@@ -1,7 +1,8 @@
 """How a check judges and speaks: :func:`check` turns a wrong answer into one message
 (:class:`CheckFailed`), a crash in the student's code into its error and line, and an untouched
 stub into "not attempted yet"; :func:`course_data` gives a chapter its data set or one line
-saying how to get it. The checks themselves are in :mod:`minigan.exercises.checks`."""
+saying how to get it. The checks themselves are in :mod:`minigan.exercises.checks` (lessons 1-4),
+:mod:`~minigan.exercises.checks_training` (5-9) and :mod:`~minigan.exercises.checks_section7` (10)."""
 import contextlib
 import functools
 import sys
