@@ -136,6 +136,11 @@ def evaluate(samples, valid, test, sigmas=SIGMAS, **kwargs):
     mean validation log-likelihoods), ``n_samples``, ``n_valid``, ``n_test``.
     """
     valid = valid[:N_VALID]
+    for what, a in (("samples", samples), ("valid", valid), ("test", test)):
+        lo, hi = (float(a.min()), float(a.max())) if getattr(a, "size", 0) else (0.0, 0.0)
+        if lo < 0 or hi > 1:  # 0-255 samples would score -790,000 nats, as if it meant something
+            raise ValueError(f"parzen.evaluate: {what} hold values in [{lo:.4g}, {hi:.4g}]; Table 1's "
+                             "protocol scores pixels in [0, 1] (divide 0-255 images by 255)")
     if _rows_of(valid, test):
         raise ValueError("valid holds test images (the test set itself, a slice or a copy of it): "
                          "sigma must never be chosen on the test set; pass the validation images "
@@ -174,6 +179,9 @@ def _check_pair(x, samples, xp):
         if not np.issubdtype(a.dtype, np.floating):
             raise TypeError(f"parzen: {what} has dtype {a.dtype}; pass float pixels in [0, 1] "
                             "(uint8 / 255; the paper divides by 255, not 256)")
+        if not bool(array_module(a).isfinite(a).all()):  # a NaN would turn every score into NaN
+            raise ValueError(f"parzen: {what} hold NaN or infinity (a generator that has diverged?): "
+                             "there is nothing to score")
     if x.shape[1] != samples.shape[1]:
         raise ValueError(f"parzen: x has d={x.shape[1]} but samples have d={samples.shape[1]}; "
                          "both must be flat images of the same size")

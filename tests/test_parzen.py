@@ -120,6 +120,26 @@ def test_errors_name_the_problem_and_the_fix():
         parzen.log_likelihood(x, x, 0.0)
 
 
+def test_a_diverged_generator_or_0_255_samples_are_refused_not_scored():
+    rng = np.random.default_rng(3)
+    samples, valid, test = rng.random((200, 16)), rng.random((100, 16)), rng.random((50, 16))
+    assert np.isfinite(parzen.evaluate(samples, valid, test)["mean"])
+    diverged = samples.copy()
+    diverged[7, 3] = np.nan
+    for _ in range(2):  # the verdict does not change when asked again
+        with pytest.raises(ValueError, match="samples hold NaN or infinity"):
+            parzen.evaluate(diverged, valid, test)
+        with pytest.raises(ValueError, match="samples hold NaN"):
+            parzen.log_likelihood(test, diverged, 0.2)
+        with pytest.raises(ValueError, match=r"samples hold values in \[0, 255\].*divide 0-255 images by 255"):
+            parzen.evaluate(np.round(samples * 255), valid, test)
+        with pytest.raises(ValueError, match=r"test hold values in \[-1, 1\]"):
+            parzen.evaluate(samples, valid, np.round(2 * test - 1))
+    x = np.full((3, 16), np.inf)
+    with pytest.raises(ValueError, match="x hold NaN or infinity"):
+        parzen.log_likelihood(x, samples, 0.2)
+
+
 def read_mnist(data_dir, name, n):
     with gzip.open(data_dir / "mnist" / f"{name}-images-idx3-ubyte.gz") as f:
         raw = np.frombuffer(f.read(16 + n * 784), dtype=np.uint8, offset=16)
