@@ -120,6 +120,10 @@ def restore(path, gan):
                                           f"{saved.shape}, the model has {p.shape}")
                 p[...] = array_module(p).asarray(saved)
                 opt.velocity[k][...] = array_module(p).asarray(velocity)
+    bad = _finite(gan)  # save never writes these: the file was edited or damaged in place
+    if bad:
+        raise CheckpointError(f"checkpoint {path}: {', '.join(bad)} hold NaN or infinity; this file "
+                              "cannot have been written by minigan as it is (damaged or edited)")
     state["rng_not_restored"] = rng.set_states(gan, state.get("rng_states") or {})
     return state
 

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 
+import minigan as mg
 from minigan import train
 from minigan.gan import GAN
 
@@ -118,6 +119,22 @@ def test_a_broken_checkpoint_is_named_and_never_advice_to_unpickle(run_dir, tmp_
                          ("train", ["--resume", "--out", tmp_path, "--epochs", 3])):
         err = refused(module, *args, expect=str(bad))
         assert "allow_pickle" not in err and "pickle" not in err.lower()
+
+
+def test_a_checkpoint_with_a_nan_written_into_it_is_refused_by_every_command(run_dir, tmp_path):
+    with np.load(run_dir / "checkpoint.npz", allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    name = next(k for k in arrays if k.startswith("G/"))
+    arrays[name] = arrays[name].copy()
+    arrays[name].flat[5] = np.nan
+    bad = tmp_path / "checkpoint.npz"
+    np.savez(bad, **arrays)
+    for module, args in (("sample", [bad, "--out", tmp_path / "s.png"]), ("evaluate", [bad]),
+                         ("train", ["--resume", "--out", tmp_path, "--epochs", 3])):
+        err = refused(module, *args, expect="NaN or infinity")
+        assert str(bad) in err and name.split("/")[1] in err
+    with pytest.raises(mg.checkpoint.CheckpointError, match="NaN"):
+        mg.checkpoint.load(bad)
 
 
 def test_sample_writes_a_grid_of_many_samples_in_bounded_memory(run_dir, tmp_path):
