@@ -68,6 +68,16 @@ def save(path, gan, config, state):
         tmp.unlink(missing_ok=True)
 
 
+def _beside(path):
+    """What a user who mistyped a checkpoint's name may have meant: the checkpoints beside it."""
+    found = sorted(p.name for p in path.parent.glob("*.npz")) if path.parent.is_dir() else []
+    hint = f"; {path.parent} holds {', '.join(found)}" if found else ""
+    if path.name == "best.npz":
+        hint += (" (train writes best.npz when the validation score improves, every --valid-every "
+                 "epochs, 5 by default; checkpoint.npz is the last epoch)")
+    return hint
+
+
 def _open(path):
     """The arrays in ``path``; any unreadable, truncated, foreign or pickled file raises
     :class:`CheckpointError` naming the file and what was expected."""
@@ -76,7 +86,7 @@ def _open(path):
     try:
         f = np.load(path, allow_pickle=False)
     except FileNotFoundError:
-        raise CheckpointError(f"checkpoint {path}: no such file") from None
+        raise CheckpointError(f"checkpoint {path}: no such file{_beside(Path(path))}") from None
     except IsADirectoryError:
         raise CheckpointError(f"checkpoint {path}: is a folder; {expected}") from None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:

@@ -137,6 +137,14 @@ def test_a_checkpoint_with_a_nan_written_into_it_is_refused_by_every_command(run
         mg.checkpoint.load(bad)
 
 
+def test_a_best_npz_not_written_yet_is_explained_and_the_checkpoint_beside_it_named(run_dir):
+    # one epoch, and validation comes every 5: the README's "sample runs/mnist/best.npz" has no file yet
+    for module, args in (("sample", [run_dir / "best.npz", "--out", run_dir / "s.png"]),
+                         ("evaluate", [run_dir / "best.npz"])):
+        err = refused(module, *args, expect="no such file")
+        assert "holds checkpoint.npz" in err and "--valid-every" in err
+
+
 def test_sample_writes_a_grid_of_many_samples_in_bounded_memory(run_dir, tmp_path):
     code, out, err = cli("sample", run_dir / "checkpoint.npz", "--n", 1000, "--out", tmp_path / "g.png")
     assert code == 0, err
