@@ -67,6 +67,9 @@ def coverage(x):
     ``x`` ``(n, 2)``; ``per_mode`` ``(MODES,)`` is the fraction of samples within ``3 SIGMA``
     of each centre, ``high_quality`` their sum (the discs do not overlap)."""
     x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != 2 or len(x) == 0:
+        raise ValueError(f"coverage: samples of shape {x.shape}; give (n, 2) points, n >= 1 "
+                         "(NaN points count as hitting no mode)")
     dist = np.linalg.norm(x[:, None, :] - centres()[None], axis=2)        # (n, MODES)
     per_mode = (dist < 3 * SIGMA).mean(axis=0)
     return int((per_mode >= MIN_SHARE / MODES).sum()), float(per_mode.sum()), per_mode

@@ -31,6 +31,11 @@ def test_coverage_counts_modes_and_high_quality_samples():
     one_mode = mixture.centres()[[3]] + 0.05 * np.random.default_rng(1).standard_normal((500, 2))
     assert mixture.coverage(one_mode)[:2] == (1, 1.0)    # Helvetica: perfect quality, 1 mode
     assert mixture.coverage(np.zeros((10, 2)))[:2] == (0, 0.0)
+    diverged = np.full((10, 2), np.nan)          # a diverged G's samples are no mode's
+    assert mixture.coverage(diverged)[:2] == (0, 0.0)
+    for wrong in (one_mode.ravel(), one_mode[:, :1], np.zeros((0, 2))):
+        with pytest.raises(ValueError, match=r"give \(n, 2\) points"):
+            mixture.coverage(wrong)
 
 
 def test_balanced_schedule_covers_the_modes(demo):
