@@ -3,7 +3,7 @@
     import minigan as mg
 
 Modules, each one concept of the paper (the whole contract is ``docs/API.md``):
-``backend`` (NumPy or CuPy), ``layers`` (hand-derived gradients), ``losses`` (Eq. 1 on
+``backend`` (NumPy or CuPy), ``contract`` (what a layer is), ``layers`` (hand-derived gradients), ``losses`` (Eq. 1 on
 logits), ``optim`` (SGD, momentum, schedules), ``gradcheck`` (finite differences), ``gan``
 (Algorithm 1), ``training`` (its outer loop: epochs and schedules), ``models`` (the paper's
 networks), ``rng`` (where the randomness lives), ``checkpoint``, ``data``, ``parzen`` (Table 1),
@@ -13,8 +13,8 @@ The command lines are ``python -m minigan.train``, ``.sample`` and ``.evaluate``
 """
 import importlib
 
-from . import (backend, checkpoint, data, figures, gan, gradcheck, layers, losses, models, optim,
-               parzen, rng, theory, training)
+from . import (backend, checkpoint, contract, data, figures, gan, gradcheck, layers, losses, models,
+               optim, parzen, rng, theory, training)
 
 # Modules that are also command lines (python -m minigan.toy) load on first use, so that running
 # one does not find it already imported by this package.

@@ -38,7 +38,8 @@ import math
 import numpy as np
 
 from . import backend
-from .layers import Sigmoid, require_layer, run_backward, sigmoid
+from .contract import require_layer, run_backward
+from .layers import Sigmoid, sigmoid
 from .losses import bce_with_logits, generator_loss
 from .optim import SGD
 

@@ -45,7 +45,7 @@ import numpy as np
 
 from . import backend as _backend
 from . import rng as _rng
-from .layers import Layer, check_backward, require_layer
+from .contract import Layer, check_backward, require_layer
 
 SALT = 0x6D696E6967616E67  # b"miniganG": salts the stream g is drawn from (see above)
 

@@ -16,7 +16,8 @@ net after the generator net has finished training." Here:
 import numpy as np
 
 from . import backend
-from .layers import Linear, ReLU, Sequential, run_backward
+from .contract import run_backward
+from .layers import Linear, ReLU, Sequential
 from .optim import SGD
 
 
