@@ -15,11 +15,16 @@ import numpy as np
 INSTALL_HINT = 'pip install "minigan[gpu]" (CUDA 12; "minigan[gpu-cuda13]" for CUDA 13)'
 
 
+class BackendUnavailable(RuntimeError):
+    """``"cupy"`` was asked for on a machine without CuPy or without a usable GPU; the message
+    names the install command. The command lines end with it in one line (exit status 2)."""
+
+
 def get(name):
     """Return the array module for ``name`` (``"numpy"`` or ``"cupy"``).
 
-    ``"cupy"`` raises :class:`RuntimeError` naming the install command when CuPy
-    is missing or no usable GPU is present.
+    ``"cupy"`` raises :class:`BackendUnavailable` (a ``RuntimeError``) naming the install
+    command when CuPy is missing or no usable GPU is present.
     """
     if name == "numpy":
         return np
@@ -31,7 +36,7 @@ def get(name):
         try:
             import cupy
         except ImportError as err:
-            raise RuntimeError(
+            raise BackendUnavailable(
                 f"backend 'cupy' needs CuPy, which is not installed ({err}). "
                 f"Install it with: {INSTALL_HINT} (needs an NVIDIA GPU and CUDA driver), "
                 "or use backend 'numpy'.") from err
@@ -39,7 +44,7 @@ def get(name):
             if cupy.cuda.runtime.getDeviceCount() < 1:
                 raise RuntimeError("no CUDA device found")
         except Exception as err:  # CUDADriverError, CUDARuntimeError, ...
-            raise RuntimeError(
+            raise BackendUnavailable(
                 f"backend 'cupy' found CuPy but no usable GPU ({err}). Run on a machine "
                 f"with an NVIDIA GPU (CuPy: {INSTALL_HINT}), or use backend 'numpy'.") from err
         return cupy

@@ -79,14 +79,16 @@ def output_file(path):
 def run(prog, main, argv=None):
     """Call ``main(argv)``. A user's mistake ends with ``prog: error: <message>`` on stderr and
     status 2; a Ctrl-C that the command handled ends with its message and status 130."""
-    from . import checkpoint, data  # the errors this library raises for a user's files
+    from . import backend, checkpoint, data  # the errors this library raises for a user's files
 
     try:
         return main(argv)
     except Interrupted as err:
         print(err, file=sys.stderr)
         raise SystemExit(130) from None
-    except (Failure, checkpoint.CheckpointError, data.DataError, OSError) as err:
-        # OSError: a disk full, a permission refused, a path that is not a folder
+    except (Failure, checkpoint.CheckpointError, data.DataError, backend.BackendUnavailable,
+            OSError) as err:
+        # OSError: a disk full, a permission refused, a path that is not a folder;
+        # BackendUnavailable: --backend cupy on a machine without CuPy or a GPU
         print(f"{prog}: error: {err}", file=sys.stderr)
         raise SystemExit(2) from None

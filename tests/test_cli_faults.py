@@ -145,6 +145,29 @@ def test_a_best_npz_not_written_yet_is_explained_and_the_checkpoint_beside_it_na
         assert "holds checkpoint.npz" in err and "--valid-every" in err
 
 
+CUPY_MISSING = 'raise ImportError("No module named \'cupy\'")\n'
+CUPY_WITHOUT_GPU = ("class _Runtime:\n    @staticmethod\n    def getDeviceCount():\n"
+                    "        raise RuntimeError('cudaErrorNoDevice: no CUDA-capable device is detected')\n"
+                    "class cuda:\n    runtime = _Runtime\n")
+
+
+@pytest.mark.parametrize("cupy_source, expect", [(CUPY_MISSING, "not installed"),
+                                                 (CUPY_WITHOUT_GPU, "no usable GPU")])
+def test_backend_cupy_on_a_machine_without_cupy_or_a_gpu_says_so_in_one_line(run_dir, tmp_path, cupy_source,
+                                                                              expect):
+    # The README's GPU command, tried on a laptop: a cupy package that fails as the real one would.
+    (tmp_path / "cupy").mkdir()
+    (tmp_path / "cupy" / "__init__.py").write_text(cupy_source)
+    env = {"MINIGAN_FAKE_CUPY": "0", "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    for module, args in (("train", ["--backend", "cupy", "--epochs", 1, "--subset", 100, "--out", tmp_path / "r"]),
+                         ("sample", [run_dir / "checkpoint.npz", "--backend", "cupy", "--out", tmp_path / "s.png"]),
+                         ("evaluate", [run_dir / "checkpoint.npz", "--backend", "cupy"])):
+        code, out, err = cli(module, *args, env=env)
+        assert code == 2 and "Traceback" not in err, err
+        assert expect in err and "minigan[gpu]" in err and "numpy" in err, err
+
+
 def test_sample_writes_a_grid_of_many_samples_in_bounded_memory(run_dir, tmp_path):
     code, out, err = cli("sample", run_dir / "checkpoint.npz", "--n", 1000, "--out", tmp_path / "g.png")
     assert code == 0, err
