@@ -66,13 +66,27 @@ def output_folder(path):
     return path
 
 
-def output_file(path):
-    """Check that file ``path`` can be written (its folder exists and is writable)."""
+def output_file(path, flag="--out"):
+    """Check that file ``path`` (given as ``flag``) can be written: its folder exists."""
     path = Path(path)
     if path.is_dir():
-        raise Failure(f"--out {path} is a folder; give a file name such as {path / 'samples.png'}")
+        raise Failure(f"{flag} {path} is a folder; give a file name such as {path / 'samples.png'}")
     if not path.parent.is_dir():
-        raise Failure(f"--out {path}: the folder {path.parent} does not exist; create it first")
+        raise Failure(f"{flag} {path}: the folder {path.parent} does not exist; create it first")
+    return path
+
+
+def image_file(path, flag="--out"):
+    """:func:`output_file`, and a name whose suffix matplotlib can write (``.png``, ``.pdf``, ...);
+    a name without one gets ``.png`` (what matplotlib would write), so the command says the truth."""
+    from matplotlib.backend_bases import FigureCanvasBase  # not pyplot: no display is touched
+
+    path = output_file(path, flag)
+    path = path if path.suffix else path.with_suffix(".png")
+    kinds = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix[1:].lower() not in kinds:
+        raise Failure(f"{flag} {path}: matplotlib cannot write a '{path.suffix}' image; "
+                      f"end the name in .png, .pdf or .svg (or one of {', '.join(sorted(kinds))})")
     return path
 
 

@@ -41,7 +41,7 @@ def _main(argv):
     p.add_argument("--json", help="write the results to this file")
     args = p.parse_args(argv)
     if args.json:
-        cli.output_file(args.json)
+        cli.output_file(args.json, "--json")
 
     gan, config, _ = checkpoint.load(args.checkpoint, args.backend)
     xp, name = gan.xp, config["dataset"]

@@ -40,7 +40,7 @@ def _main(argv):
     p.add_argument("--backend", choices=["numpy", "cupy"], help="default: the checkpoint's")
     p.add_argument("--data-dir", help="data folder, for Figure 2's training images")
     args = p.parse_args(argv)
-    cli.output_file(args.out)
+    args.out = cli.image_file(args.out)
 
     gan, config, state = checkpoint.load(args.checkpoint, args.backend)
     title = f"{config['dataset']}, epoch {state['epoch']}"

@@ -168,6 +168,29 @@ def test_backend_cupy_on_a_machine_without_cupy_or_a_gpu_says_so_in_one_line(run
         assert expect in err and "minigan[gpu]" in err and "numpy" in err, err
 
 
+def test_sample_refuses_an_image_name_matplotlib_cannot_write_and_names_the_file_it_wrote(run_dir, tmp_path):
+    err = refused("sample", run_dir / "checkpoint.npz", "--out", tmp_path / "grid.txt", expect="'.txt'")
+    assert ".png" in err and not (tmp_path / "grid.txt").exists()
+    code, out, err = cli("sample", run_dir / "checkpoint.npz", "--out", tmp_path / "grid")
+    assert code == 0 and f"wrote {tmp_path / 'grid.png'}" in out and (tmp_path / "grid.png").is_file()
+    code, out, _ = cli("sample", run_dir / "checkpoint.npz", "--out", tmp_path / "grid.PDF")
+    assert code == 0 and (tmp_path / "grid.PDF").read_bytes()[:4] == b"%PDF"
+
+
+def test_exercises_refuses_a_file_that_is_not_a_notebook_in_one_line(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# not a notebook\n")
+    refused("exercises", readme, "--out", tmp_path / "student", expect="not a Jupyter notebook")
+    broken = tmp_path / "lesson.ipynb"
+    broken.write_text('{"cells": [{"cell_type": "code", "source": "### BEGIN SOLUTION\\nx = 1\\n"}]}')
+    refused("exercises", broken, "--out", tmp_path / "student", expect="unbalanced solution markers")
+
+
+def test_evaluate_names_the_json_flag_when_its_folder_is_missing(run_dir, tmp_path):
+    refused("evaluate", run_dir / "checkpoint.npz", "--json", tmp_path / "no" / "r.json",
+            expect=f"--json {tmp_path / 'no' / 'r.json'}: the folder")
+
+
 def test_sample_writes_a_grid_of_many_samples_in_bounded_memory(run_dir, tmp_path):
     code, out, err = cli("sample", run_dir / "checkpoint.npz", "--n", 1000, "--out", tmp_path / "g.png")
     assert code == 0, err

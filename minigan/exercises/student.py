@@ -53,6 +53,12 @@ def _main(argv):
         raise Failure(f"no notebooks found at {args.lessons}")
     args.out.mkdir(parents=True, exist_ok=True)
     for path in paths:
-        nb = student_version(json.loads(path.read_text()))
+        try:
+            nb = student_version(json.loads(path.read_text()))
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
+            raise Failure(f"{path} is not a Jupyter notebook (.ipynb, nbformat 4 JSON with 'cells'): "
+                          f"{type(err).__name__}: {err}") from None
+        except ValueError as err:  # unbalanced solution markers
+            raise Failure(f"{path}: {err}") from None
         (args.out / path.name).write_text(json.dumps(nb, indent=1) + "\n")
         print(f"wrote {args.out / path.name}")
