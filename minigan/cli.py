@@ -92,13 +92,17 @@ def image_file(path, flag="--out"):
 
 def run(prog, main, argv=None):
     """Call ``main(argv)``. A user's mistake ends with ``prog: error: <message>`` on stderr and
-    status 2; a Ctrl-C that the command handled ends with its message and status 130."""
+    status 2; a Ctrl-C ends with status 130 and one line: the command's own (what it saved), or,
+    where it had set no handler (loading data, downloading), that it was interrupted."""
     from . import backend, checkpoint, data  # the errors this library raises for a user's files
 
     try:
         return main(argv)
     except Interrupted as err:
         print(err, file=sys.stderr)
+        raise SystemExit(130) from None
+    except KeyboardInterrupt:  # Ctrl-C before a command set its own handler: loading, downloading
+        print(f"\n{prog}: interrupted (Ctrl-C)", file=sys.stderr)
         raise SystemExit(130) from None
     except (Failure, checkpoint.CheckpointError, data.DataError, backend.BackendUnavailable,
             OSError) as err:

@@ -191,6 +191,23 @@ def test_evaluate_names_the_json_flag_when_its_folder_is_missing(run_dir, tmp_pa
             expect=f"--json {tmp_path / 'no' / 'r.json'}: the folder")
 
 
+def test_ctrl_c_while_the_data_loads_ends_in_one_line_not_a_traceback(monkeypatch, tmp_path, capsys):
+    def interrupted_load(*args, **kwargs):
+        raise KeyboardInterrupt   # the user pressed Ctrl-C during the first download
+    monkeypatch.setattr(mg.data, "load", interrupted_load)
+    code = None
+    try:
+        train.main(["--epochs", "1", "--out", str(tmp_path / "run")])
+    except KeyboardInterrupt:   # caught here, so that a regression fails this test, not the session
+        pytest.fail("Ctrl-C while loading reached the user as a KeyboardInterrupt traceback")
+    except SystemExit as done:
+        code = done.code
+    err = capsys.readouterr().err
+    assert code == 130 and "Traceback" not in err
+    assert err.strip() == "python -m minigan.train: interrupted (Ctrl-C)"
+    assert not (tmp_path / "run" / "checkpoint.npz").exists()
+
+
 def test_sample_writes_a_grid_of_many_samples_in_bounded_memory(run_dir, tmp_path):
     code, out, err = cli("sample", run_dir / "checkpoint.npz", "--n", 1000, "--out", tmp_path / "g.png")
     assert code == 0, err
