@@ -49,6 +49,9 @@ class Layer:
 def require_layer(layer, where):
     """Refuse, with one message naming the layer and the fix, an object that lacks part of the
     layer contract (``forward``, ``backward``, a ``params`` dict). ``where`` says who asked."""
+    if isinstance(layer, type):  # mg.gradcheck.assert_layer_gradients(MyLayer, x): the class itself
+        raise TypeError(f"{where}: got the class {layer.__name__}, not a layer: create one first, "
+                        f"e.g. {layer.__name__}(...) with its arguments")
     missing = [n for n in ("forward", "backward") if not callable(getattr(layer, n, None))]
     if missing or not isinstance(getattr(layer, "params", None), dict):
         what = f"no {' or '.join(missing)} method" if missing else "no params dict"

@@ -254,6 +254,11 @@ def test_a_right_backward_that_scales_dy_in_place_passes_twice():
         assert_layer_gradients(InPlaceTanh(), inputs((5, 4)))
 
 
+def test_a_layer_class_passed_instead_of_a_layer_is_named_with_the_fix():
+    with pytest.raises(TypeError, match=r"got the class StudentLinear, not a layer.*StudentLinear\(\.\.\.\)"):
+        assert_layer_gradients(StudentLinear, inputs((5, 4)))
+
+
 def test_float32_input_raises_type_error_asking_for_float64():
     with pytest.raises(TypeError, match="float64"):
         assert_layer_gradients(StudentLinear(4, 3), inputs((5, 4)).astype(np.float32))
