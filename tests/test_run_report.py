@@ -28,6 +28,27 @@ def test_trouble_reads_the_numbers_a_run_already_has():
     assert train.trouble([{k: v for k, v in few[2].items() if k != "classes_covered"}]) == []   # CIFAR
 
 
+def test_a_healthy_first_run_that_is_still_gaining_classes_is_not_told_it_collapsed():
+    # The first command, seed 7 at two BLAS threads (2026-11-30): 7, 5, 7, 9, 10 classes in epochs 1-5,
+    # and all ten at epoch 10 (class KL 0.065). Epoch 3 is still climbing: no warning.
+    climbing = [epoch(1, 0.15, 3.0, classes=7), epoch(2, 0.11, 3.2, classes=5), epoch(3, 0.13, 3.1, classes=7)]
+    assert train.trouble(climbing) == []
+    stuck = climbing[:2] + [epoch(3, 0.13, 3.1, classes=5)]                 # no better than the epoch before
+    assert "cover only 5 of 10 classes" in train.trouble(stuck)[0]
+    falling = [epoch(3, 0.2, 2.0, classes=9), epoch(4, 0.2, 2.0, classes=4)]
+    assert "cover only 4 of 10 classes" in train.trouble(falling)[0]
+
+
+def test_the_advice_never_suggests_the_recipe_the_run_already_uses():
+    won = [epoch(1, 0.2, 2.5), epoch(2, 0.01, 6.0), epoch(3, 0.005, 9.0, classes=2)]
+    first_run = train.make_config(train.parse_args(["--preset", "first-run"]))
+    paper = train.make_config(train.parse_args(["--preset", "paper"]))
+    for warning in train.trouble(won, first_run):
+        assert "--preset first-run" not in warning and "--seed" in warning
+    assert all("--preset first-run" in w for w in train.trouble(won, paper))
+    assert len(train.trouble(won, first_run)) == len(train.trouble(won, paper)) == 2
+
+
 def test_a_run_where_d_has_won_says_so_and_keeps_training(shared_data_dir, tmp_path):
     """Ten D-steps per G-step on 2,000 images: D wins by the fourth epoch."""
     env = dict(os.environ, MINIGAN_DATA_DIR=str(shared_data_dir), MPLBACKEND="Agg")
