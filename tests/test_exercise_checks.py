@@ -468,3 +468,19 @@ def test_verdicts_do_not_depend_on_order_or_on_numpys_global_random_state(capsys
         runs.append({i: verdict(check, *answers) for i, (check, answers) in order})
     assert runs[0] == runs[1]
     assert [runs[0][i] == "correct" for i in range(len(cases))] == [True] * len(right) + [False] * len(wrong)
+
+
+# Every chapter ---------------------------------------------------------------------------------
+
+def _forgot_return(*args):
+    """A student's answer, computed but never returned (the commonest slip in a first notebook)."""
+    result = args[0] * 1  # noqa: F841 (the point: it is not returned)
+
+
+@pytest.mark.parametrize("check", [
+    exercises.check_tanh_backward, exercises.check_maxout_backward, exercises.check_dropout_backward,
+    exercises.check_best_y, exercises.check_step_p_g, exercises.check_minimax_loss,
+    exercises.check_non_saturating_loss, exercises.check_parzen_log_likelihood, exercises.check_nearest,
+    exercises.check_lerp, exercises.check_logit, exercises.check_encoder_loss, exercises.check_probe_loss])
+def test_an_answer_that_forgets_to_return_is_told_so(check):
+    refuses(check, (_forgot_return,), "None: did you forget the return?")

@@ -6,7 +6,7 @@ are in :mod:`.checks_training`, lesson 10 in :mod:`.checks_section7`; ``tests/te
 holds the wrong answers each must refuse."""
 import numpy as np
 
-from .grading import _close, _exercise, _known_mistakes, expect_shape
+from .grading import _close, _exercise, _known_mistakes, expect_pair, expect_shape
 
 # Lesson 1 -------------------------------------------------------------------------------------
 
@@ -263,7 +263,7 @@ def _check_g_loss(loss_fn, objective, formula, name):
     batch = np.random.default_rng(5).normal(0, 3, (64, 1))
     for logits in (extreme, batch):
         m = len(logits)
-        loss, dlogits = loss_fn(logits.copy())
+        loss, dlogits = expect_pair(loss_fn(logits.copy()), f"{name}(logits) should return (loss, dlogits)")
         expect_shape(dlogits, logits.shape, f"{name}'s dlogits")
         loss, dlogits = np.asarray(loss, dtype=np.float64), np.asarray(dlogits, dtype=np.float64)
         assert np.all(np.isfinite(loss)) and np.all(np.isfinite(dlogits)), (

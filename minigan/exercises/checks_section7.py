@@ -6,7 +6,7 @@ weight that is neither 0 nor 1, branches whose input and output widths all diffe
 likely mistake. ``tests/test_exercise_checks_section7.py`` holds the wrong answers each refuses."""
 import numpy as np
 
-from .grading import _close, _exercise, _known_mistakes, expect_shape
+from .grading import _close, _exercise, _known_mistakes, expect_pair, expect_shape
 
 
 def _unless_right(want, mistakes):
@@ -104,7 +104,7 @@ def check_encoder_loss(encoder_loss):
     rng = np.random.default_rng(12)
     e, z = rng.standard_normal((6, 4)), rng.standard_normal((6, 4))
     m, d = e.shape
-    loss, de = encoder_loss(e.copy(), z.copy())
+    loss, de = expect_pair(encoder_loss(e.copy(), z.copy()), "encoder_loss(e, z) should return (loss, de)")
     expect_shape(de, e.shape, "dL/de")
     loss, de = np.asarray(loss, dtype=np.float64), np.asarray(de, dtype=np.float64)
     assert loss.size == 1, (f"L should be one number, the mean over the batch, got shape "
@@ -143,7 +143,8 @@ def check_probe_loss(probe_loss):
     n = len(f)
     for l2 in (0.3, 0.0):
         where = f"l2 = {l2}"
-        loss, dW = probe_loss(W.copy(), f.copy(), y.copy(), l2)
+        loss, dW = expect_pair(probe_loss(W.copy(), f.copy(), y.copy(), l2),
+                               "probe_loss(W, f, y, l2) should return (loss, dW)")
         expect_shape(dW, W.shape, f"dW ({where})")
         loss, dW = np.asarray(loss, dtype=np.float64), np.asarray(dW, dtype=np.float64)
         assert loss.size == 1, f"{where}: the loss should be one number, got shape {loss.shape}"
