@@ -165,6 +165,13 @@ class GAN:
             y = self.xp.full(n, int(y))
         return self.labels(y, n, "GAN.sample")
 
+    def class_rows(self, per_class):
+        """Labels for a grid with one row per class, ``per_class`` samples each:
+        ``0, ..., 0, 1, ..., 1, ...`` (``None`` for an unconditional GAN)."""
+        if self.classes is None:
+            return None
+        return self.xp.repeat(self.xp.arange(self.classes), per_class)
+
     def labels(self, y, m, where="GAN.step"):
         """``y`` checked as ``m`` integer labels in ``0..classes-1``, on this GAN's device; ``None``
         for an unconditional GAN, which refuses labels (and a conditional one needs them)."""

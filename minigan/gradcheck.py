@@ -127,13 +127,18 @@ def _compare(layer, x, h, seed, train):
     g = upstream(y.shape, seed, avoid=x)
     if isinstance(layer, Layer):  # everything is asked for, whatever flags were set by hand
         layer.requires_grad = layer.needs_input_grad = True
-    dx = layer.backward(g.copy())  # a copy: g stays g even if backward scales dy in place
-    try:
-        check_backward(layer, x.shape, dx)
-    except ValueError as err:  # the same message Sequential and GAN give, as a failed test
-        raise AssertionError(str(err)) from None
-    analytic = {"x": np.array(dx), **{k: np.array(v) for k, v in layer.grads.items()}}
-    _require_same_answer_twice(layer, forward, g, analytic)
+
+    def take():  # forward, then backward with its own copy of g (scaling dy in place is allowed)
+        __tracebackhide__ = True
+        forward()
+        dx = layer.backward(g.copy())
+        try:
+            check_backward(layer, x.shape, dx)
+        except ValueError as err:  # the same message Sequential and GAN give, as a failed test
+            raise AssertionError(str(err)) from None
+        return {"x": np.array(dx), **{k: np.array(v) for k, v in layer.grads.items()}}
+    analytic, again = take(), take()
+    _same_twice(repr(layer), "a second backward with the same input and upstream gradient", analytic, again)
 
     # Only differences of outputs are summed, so unchanged outputs cancel exactly.
     y0 = forward().copy()  # an identity layer (dropout in eval) returns x, which is moved below
@@ -155,17 +160,9 @@ def _compare(layer, x, h, seed, train):
     return analytic, numeric, one_sided
 
 
-def _require_same_answer_twice(layer, forward, g, analytic):
-    """A second forward and backward on the same input and ``g`` must give the same gradients:
-    training calls backward once per update, so a ``grads[k] +=`` or a backward that keeps state
-    between calls would pass a single comparison and still train wrongly."""
-    __tracebackhide__ = True
-    forward()
-    again = {"x": np.array(layer.backward(g.copy())), **{k: np.array(v) for k, v in layer.grads.items()}}
-    _same_twice(repr(layer), "a second backward with the same input and upstream gradient", analytic, again)
-
-
 def _same_twice(who, what, first, again):
+    """Asked twice, backward must answer the same: training calls it once per update, so a
+    ``grads[k] +=`` or a count kept between calls would pass one comparison and still train wrongly."""
     __tracebackhide__ = True
     for k, a in first.items():
         b = again.get(k)

@@ -46,6 +46,14 @@ def generator_loss(fake_logits, objective="non-saturating"):
     raise ValueError(f"generator_loss objective={objective!r}: choose 'minimax' or 'non-saturating'")
 
 
+def log_softmax(logits):
+    """``log softmax(l)`` along each row of ``logits`` ``(batch, classes)``: ``l - logsumexp(l)``,
+    with the largest logit subtracted first, so it is finite for every finite ``l``."""
+    xp = array_module(logits)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+
+
 def softmax_cross_entropy(logits, labels):
     """Mean cross-entropy of ``softmax(logits)`` against integer class ``labels``: the loss of
     the classifier that :mod:`minigan.metrics` uses to read samples (not part of Eq. 1).
@@ -72,8 +80,7 @@ def softmax_cross_entropy(logits, labels):
         raise ValueError(f"softmax_cross_entropy: labels must be integers in [0, {logits.shape[1]}); "
                          f"got dtype {labels.dtype}"
                          + (f", range [{labels.min()}, {labels.max()}]" if len(labels) else ""))
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+    log_p = log_softmax(logits)
     rows = xp.arange(len(logits))
     dlogits = xp.exp(log_p)
     dlogits[rows, labels] -= 1

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from . import cli
-from .backend import array_module, get, to_numpy
+from .backend import array_module, get, name, to_numpy
 from .checkpoint import CheckpointError
 from .layers import Linear, ReLU, Sequential
-from .losses import softmax_cross_entropy
+from .losses import log_softmax, softmax_cross_entropy
 from .optim import SGD
 
 PRETRAINED = Path(__file__).parent / "pretrained"
@@ -85,8 +85,7 @@ def _read(net, images):
         total += h.sum(axis=0)
         outer += (h.T @ h).astype(xp.float64)
         counts += xp.bincount(logits.argmax(axis=1), minlength=CLASSES)
-        shifted = (logits - logits.max(axis=1, keepdims=True)).astype(xp.float64)
-        log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))  # log softmax
+        log_p = log_softmax(logits.astype(xp.float64))
         p = xp.exp(log_p)
         p_sum += p.sum(axis=0)
         neg_entropy += (p * log_p).sum()
@@ -144,10 +143,6 @@ def _shipped(dataset, backend):
     return _load(PRETRAINED / f"{dataset}_classifier.npz", backend)
 
 
-def _backend_name(images):
-    return "numpy" if array_module(images) is np else "cupy"
-
-
 def classifier(dataset="mnist", backend="numpy"):
     """The shipped classifier of ``dataset`` as a :class:`Sequential` (call ``forward(x, train=False)``;
     it has no dropout). Loaded once per backend; test accuracy: ``minigan/pretrained/README.md``."""
@@ -174,7 +169,7 @@ def predict(images, dataset="mnist"):
     an int64 NumPy array (n,). Label accuracy of conditional samples is
     ``(mg.metrics.predict(x) == y).mean()``."""
     images = _images(images)
-    net = classifier(dataset, _backend_name(images))
+    net = classifier(dataset, name(images))
     return np.concatenate([to_numpy(logits.argmax(axis=1)) for _, logits in _passes(net, images)]).astype(np.int64)
 
 
@@ -210,7 +205,7 @@ def sample_quality(images, dataset="mnist", reference=None):
     Measured values for real and generated sets: ``benchmarks/RESULTS.md``.
     """
     images = _images(images)
-    net, mu_ref, cov_ref = _shipped(dataset, _backend_name(images))
+    net, mu_ref, cov_ref = _shipped(dataset, name(images))
     if reference is not None:
         mu_ref, cov_ref = feature_statistics(net, _images(reference))
     mu, cov, counts, p_y, neg_entropy = _read(net, images)

@@ -46,7 +46,7 @@ def _main(argv):
     title = f"{config['dataset']}, epoch {state['epoch']}"
     if args.figure == "grid" and gan.classes is not None:  # one row per class
         per_class = max(1, args.n // gan.classes)
-        y = gan.xp.repeat(gan.xp.arange(gan.classes), per_class)
+        y = gan.class_rows(per_class)
         figures.save_grid(gan.sample(len(y), seed=args.seed, y=y), args.out, ncols=per_class,
                           title=f"{title}, rows: classes 0..{gan.classes - 1}")
     elif args.figure == "grid":

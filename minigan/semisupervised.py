@@ -13,6 +13,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .backend import array_module, to_numpy
+from .losses import softmax_cross_entropy
 
 L2 = (1e-3, 1e-2, 1e-1, 1.0)  # the probe's L2 weights tried, one chosen on validation
 BATCH = 5_000
@@ -47,16 +48,12 @@ def balanced(y, n, seed, classes=10):
 def _fit(f, y, l2, classes):
     """Softmax regression ``p(y | f) = softmax(f @ W + b)``: minimise mean cross-entropy
     ``+ l2 / 2 ||W||^2`` with L-BFGS; returns ``(W, b)``."""
-    n, d = f.shape
-    onehot = np.eye(classes)[y]
+    d = f.shape[1]
 
     def loss(theta):
         W, b = theta[:d * classes].reshape(d, classes), theta[d * classes:]
-        logits = f @ W + b
-        logits -= logits.max(axis=1, keepdims=True)
-        log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        dlogits = (np.exp(log_p) - onehot) / n            # d mean CE / d logits
-        value = -(onehot * log_p).sum() / n + 0.5 * l2 * (W * W).sum()
+        ce, dlogits = softmax_cross_entropy(f @ W + b, y)   # the mean CE and d(mean CE)/d logits
+        value = float(ce) + 0.5 * l2 * (W * W).sum()
         return value, np.concatenate([(f.T @ dlogits + l2 * W).ravel(), dlogits.sum(axis=0)])
     theta = minimize(loss, np.zeros(d * classes + classes), jac=True, method="L-BFGS-B",
                      options={"maxiter": 500}).x

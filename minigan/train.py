@@ -188,7 +188,7 @@ def _main(argv):
     # Model, schedules, and a fixed noise batch whose samples we watch improve.
     gan = models.build(config, mean_image=x_host.mean(axis=0))
     z_fixed = gan.noise(100, backend.default_rng(np.random.SeedSequence([config["seed"], 0]), xp))
-    y_fixed = class_rows(gan, 10)  # conditional: one row of the grid per class
+    y_fixed = gan.class_rows(10)  # conditional: one row of the grid per class
     if args.resume:
         state = checkpoint.restore(ckpt_path, gan)
         if state["batch"] and (xp is not np or not state.get("rng_states")):  # CuPy: no states
@@ -237,7 +237,7 @@ def _main(argv):
                     checkpoint.save(out / "best.npz", gan, config, position)
                 history.append(record)
                 record["trouble"] = trouble(history, config)
-                report(out, record, gan.sample(z=z_fixed, y=y_fixed), config, improved)
+                report(out, history, gan.sample(z=z_fixed, y=y_fixed), config, improved)
             if interrupted:  # Ctrl-C: save after this update (unless the epoch end just did)
                 if bar is not None:
                     bar.close()
@@ -262,14 +262,6 @@ def _main(argv):
     print(f"done: {config['dataset']} to epoch {config['epochs']}, {step} updates, "
           f"{time.time() - started:.0f} s this session; samples in {out / 'samples'}, "
           f"checkpoint {ckpt_path}")
-
-
-def class_rows(gan, per_class):
-    """Labels for a grid with one row per class, ``per_class`` samples each (``None`` for an
-    unconditional GAN): ``0, ..., 0, 1, ..., 1, ...``."""
-    if gan.classes is None:
-        return None
-    return gan.xp.repeat(gan.xp.arange(gan.classes), per_class)
 
 
 def validate(gan, x_valid, seed):
@@ -324,19 +316,21 @@ def trouble(history, config=None):
 
 def _what_to_try(config):
     """What to change, in flags; the first command's recipe is not suggested to a run that uses it."""
-    if config.get("update") == "alternating" and config.get("batch_size") == 50:
+    if all(config.get(k) == v for k, v in PRESETS["first-run"].items()):
         return "a smaller --lr (0.05) or another --seed"
     return ("Algorithm 1's alternating update with more, smaller batches (--preset first-run), a smaller "
             "--lr (0.05), or another --seed")
 
 
-def report(out, record, grid, config, improved):
-    """An epoch's record: a line in metrics.jsonl and on the screen, the sample grid, the curves."""
+def report(out, history, grid, config, improved):
+    """The epoch's record (the last of ``history``, every epoch's record so far, as metrics.jsonl holds
+    them): a line in metrics.jsonl and on the screen, the sample grid, the curves."""
+    record = history[-1]
     with open(out / "metrics.jsonl", "a") as f:
         f.write(json.dumps(record) + "\n")
     figures.save_grid(grid, out / "samples" / f"epoch_{record['epoch']:04d}.png",
                       title=f"{config['dataset']}, epoch {record['epoch']}")
-    figures.curves([json.loads(line) for line in open(out / "metrics.jsonl")], out / "curves.png")
+    figures.curves(history, out / "curves.png")
     scored = (f", validation {record['valid_ll']:.1f} nats" + (" (best)" if improved else "")
               if "valid_ll" in record else "")
     seen = (f", {record['classes_covered']} classes (KL {record['class_kl']:.2f}), FID {record['fid']:.1f}"

@@ -101,3 +101,12 @@ def test_softmax_cross_entropy_is_finite_when_the_classifier_is_confident():
 def test_softmax_cross_entropy_refuses_labels_it_cannot_score(labels, words):
     with pytest.raises(ValueError, match=words):
         mg.losses.softmax_cross_entropy(np.zeros((2, 10)), labels)
+
+
+def test_log_softmax_is_scipys_and_finite_at_logits_far_beyond_exp():
+    from scipy.special import log_softmax
+    logits = np.array([[1000.0, 0.0, -1000.0], [0.5, -0.25, 2.0], [-800.0, -800.0, -801.0]])
+    ours = mg.losses.log_softmax(logits)
+    assert np.all(np.isfinite(ours))
+    assert np.allclose(ours, log_softmax(logits, axis=1), rtol=1e-12, atol=1e-12)
+    assert np.allclose(np.exp(ours).sum(axis=1), 1.0)

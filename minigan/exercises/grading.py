@@ -79,19 +79,21 @@ def _exercise(title):
     return wrap
 
 
+FORGOT_RETURN = "None: did you forget the return?"  # what an answer without a return gives back
+
+
 def expect_shape(value, shape, what="your answer"):
     """Fail with the expected and actual shapes unless ``value`` has shape ``shape``."""
     actual = getattr(value, "shape", None)
     if actual is None or tuple(actual) != tuple(shape):
-        got = actual if actual is not None else type(value).__name__
-        raise AssertionError(f"{what} should have shape {tuple(shape)}, got "
-                             + ("None: did you forget the return?" if value is None else f"{got}"))
+        got = FORGOT_RETURN if value is None else (actual if actual is not None else type(value).__name__)
+        raise AssertionError(f"{what} should have shape {tuple(shape)}, got {got}")
 
 
 def expect_pair(value, what):
     """``value`` as a pair, or a failure saying what came back (a forgotten ``return`` gives None)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        got = "None: did you forget the return?" if value is None else f"{type(value).__name__} {value!r:.60}"
+        got = FORGOT_RETURN if value is None else f"{type(value).__name__} {value!r:.60}"
         raise AssertionError(f"{what}, got {got}")
     return value
 
