@@ -46,15 +46,20 @@ def _where(err):
 
 
 @contextlib.contextmanager
-def check(title):
+def check(title, hidden=False):
     """Run a check's body: print ``title: correct``, or ``title: not attempted yet`` when the
     body hits an untouched stub; a wrong answer (an AssertionError), or an error raised by the
     student's code, becomes :class:`CheckFailed` with one message starting with ``title``.
+    With ``hidden=True`` (a grading run: nbgrader's hidden tests) an untouched stub is a
+    failure too, so that it scores 0 points instead of passing as a cell that did not raise.
     NumPy's floating-point warnings are silenced inside: the check judges the values."""
     try:
         with np.errstate(all="ignore"):
             yield
     except (NotImplementedError, NotAttempted):
+        if hidden:
+            raise CheckFailed(f"{title}: not attempted (0 points: replace "
+                              "`raise NotImplementedError()` with your code)") from None
         print(f"{title}: not attempted yet (replace `raise NotImplementedError()` with your code)")
         return
     except AssertionError as err:
@@ -72,8 +77,8 @@ def _exercise(title):
     """Make ``body(*answers)`` a check: run inside :func:`check` (``title``), returning None."""
     def wrap(body):
         @functools.wraps(body)
-        def run(*answers):
-            with check(title):
+        def run(*answers, hidden=False):
+            with check(title, hidden=hidden):
                 body(*answers)
         return run
     return wrap
