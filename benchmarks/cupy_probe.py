@@ -1,7 +1,7 @@
 """What CuPy does with NumPy-first idioms: one line per idiom, "ok" or the exception's type.
 
     python benchmarks/cupy_probe.py            # on real CuPy (needs a GPU)
-    python benchmarks/cupy_probe.py --fake     # on minigan.fakecupy, the CPU stand-in
+    python benchmarks/cupy_probe.py --fake     # on minigan.testing.fakecupy, the CPU stand-in
 
 Both must print ``benchmarks/cupy_probe.expected``: that file was written from CuPy's source
 (the rules R1-R16 of the GPU research notes, issue 19), CI checks the stand-in against it
@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 if "--fake" in sys.argv[1:]:
-    from minigan import fakecupy as cp
+    from minigan.testing import fakecupy as cp
 else:
     import cupy as cp
 

@@ -16,7 +16,7 @@ optional), and runs minigan from the working tree. In under 5 minutes it writes 
   of the same model in PyTorch CUDA eager, interleaved in the same run (median of blocks);
 * ``summary.txt`` (also printed): one line per part, PASS / FAIL / SKIP. Exit status 1 on a FAIL.
 
-``--fake`` runs it all on :mod:`minigan.fakecupy` (no PyTorch CUDA): it proves the script runs end
+``--fake`` runs it all on :mod:`minigan.testing.fakecupy` (no PyTorch CUDA): it proves the script runs end
 to end, not that CuPy works; its timings are CPU times of the stand-in.
 """
 import argparse
@@ -45,7 +45,7 @@ def versions(cp, out, fake):
     lines = [f"date {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}",
              f"python {platform.python_version()} ({platform.machine()})",
              f"numpy {np.__version__}",
-             f"cupy {cp.__version__}" + (" (minigan.fakecupy stand-in)" if fake else "")]
+             f"cupy {cp.__version__}" + (" (minigan.testing.fakecupy stand-in)" if fake else "")]
     if not fake:
         rt = cp.cuda.runtime
         lines += [f"cuda runtime {rt.runtimeGetVersion()}, driver {rt.driverGetVersion()}",
@@ -223,7 +223,7 @@ def timing(cp, out, fake, updates, blocks):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="gpu-check", help="folder for every result (default gpu-check)")
-    p.add_argument("--fake", action="store_true", help="run on minigan.fakecupy (a CPU rehearsal)")
+    p.add_argument("--fake", action="store_true", help="run on minigan.testing.fakecupy (a CPU rehearsal)")
     p.add_argument("--updates", type=int, help="updates per timing block (default 50; 3 with --fake)")
     p.add_argument("--blocks", type=int, help="timing blocks (default 7; 2 with --fake)")
     args = p.parse_args()

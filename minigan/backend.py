@@ -6,7 +6,7 @@ Layers, losses and optimizers never import ``numpy`` for array math: they ask
 ``backend="numpy"`` runs it on the CPU. CuPy is imported only when asked for.
 
 Without a GPU, ``MINIGAN_FAKE_CUPY=1`` makes ``"cupy"`` the NumPy-backed stand-in
-:mod:`minigan.fakecupy`, which refuses what CuPy refuses: the GPU path runs on the CPU.
+:mod:`minigan.testing.fakecupy`, which refuses what CuPy refuses: the GPU path runs on the CPU.
 """
 import os
 
@@ -30,7 +30,7 @@ def get(name):
         return np
     if name == "cupy":
         if os.environ.get("MINIGAN_FAKE_CUPY") == "1":
-            from . import fakecupy
+            from .testing import fakecupy
             fakecupy.install()
             return fakecupy
         try:
@@ -56,8 +56,8 @@ def _module_of(kind):
     if kind.__module__.startswith("cupy"):
         import cupy
         return cupy
-    if kind.__module__ == "minigan.fakecupy":
-        from . import fakecupy
+    if kind.__module__ == "minigan.testing.fakecupy":
+        from .testing import fakecupy
         return fakecupy
     return None
 
@@ -71,7 +71,7 @@ def array_module(a):
 
 
 def name(a):
-    """``"cupy"`` for an array on the GPU (or on :mod:`minigan.fakecupy`), else ``"numpy"``:
+    """``"cupy"`` for an array on the GPU (or on :mod:`minigan.testing.fakecupy`), else ``"numpy"``:
     the word error messages use."""
     return "numpy" if _module_of(type(a)) is None else "cupy"
 

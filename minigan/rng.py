@@ -32,7 +32,7 @@ def is_generator(value):
     if isinstance(value, (np.random.Generator, np.random.RandomState)):
         return True
     kind = type(value)
-    return kind.__module__.startswith(("cupy.random", "minigan.fakecupy")) \
+    return kind.__module__.startswith(("cupy.random", "minigan.testing.fakecupy")) \
         and kind.__name__ in ("Generator", "RandomState")
 
 

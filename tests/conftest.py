@@ -1,6 +1,6 @@
 """Shared test fixtures: where real data lives, and the GPU tests on real CuPy or its stand-in.
 
-``gpu``-marked tests run on real CuPy where it finds a GPU, else on :mod:`minigan.fakecupy` (a
+``gpu``-marked tests run on real CuPy where it finds a GPU, else on :mod:`minigan.testing.fakecupy` (a
 NumPy-backed CuPy that refuses what CuPy refuses), so CI checks the GPU path on every run.
 ``MINIGAN_REAL_GPU=1`` (set by ``benchmarks/gpu_check.py``) makes a missing GPU an error instead.
 """
@@ -30,7 +30,7 @@ REAL_CUPY = _real_cupy()
 def pytest_report_header(config):
     if REAL_CUPY is not None:
         return f"gpu tests: real CuPy {REAL_CUPY.__version__}"
-    return "gpu tests: on minigan.fakecupy, the NumPy-backed CuPy stand-in (no usable GPU here)"
+    return "gpu tests: on minigan.testing.fakecupy, the NumPy-backed CuPy stand-in (no usable GPU here)"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,9 +41,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def fake_cupy(monkeypatch):
-    """:mod:`minigan.fakecupy` in place of ``cupy`` for one test (``import cupy`` gives it),
+    """:mod:`minigan.testing.fakecupy` in place of ``cupy`` for one test (``import cupy`` gives it),
     with its sync counters at zero."""
-    from minigan import fakecupy
+    from minigan.testing import fakecupy
     for name, module in fakecupy.MODULES.items():
         monkeypatch.setitem(sys.modules, name, module)
     fakecupy.syncs.clear()

@@ -402,7 +402,7 @@ def test_logit():
     accepts(check, eps_as_numpy_array)
     refuses(check, (numpy_on_p,), "np.clip(p, eps, 1 - eps) calls NumPy on an array")
     refuses(check, (asarray_on_p,), "np.asarray(p) calls NumPy")
-    refuses(check, (to_host,), "logit of a minigan.fakecupy array should be a minigan.fakecupy array")
+    refuses(check, (to_host,), "logit of a minigan.testing.fakecupy array should be a minigan.testing.fakecupy array")
     refuses(check, (lambda p, eps=1e-7: mg.backend.array_module(p).log(p / (1 - p)),), "finite")
     refuses(check, (lambda p, eps=1e-7: right(p).astype(np.float64),), "dtype")
     refuses(check, (lambda p, eps=1e-7: right(p, 1e-3),), "clipped to [eps, 1 - eps]")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import fakecupy as cp
+from minigan.testing import fakecupy as cp
 
 API = Path(__file__).parent / "data" / "cupy_api.txt"
 

@@ -1,7 +1,7 @@
 """The GPU path, as a user with data or arrays on the GPU meets it.
 
 Every test here is ``gpu``-marked: it runs on real CuPy where a GPU is found, else on
-:mod:`minigan.fakecupy`, the stand-in that refuses what CuPy refuses (``tests/conftest.py``).
+:mod:`minigan.testing.fakecupy`, the stand-in that refuses what CuPy refuses (``tests/conftest.py``).
 Sync counts are read from the stand-in; on real CuPy those assertions are skipped.
 """
 import os
@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import backend, checkpoint, fakecupy, models, parzen, rng, training
+from minigan import backend, checkpoint, models, parzen, rng, training
+from minigan.testing import fakecupy
 from minigan.gan import GAN
 from minigan.layers import Dropout, Linear, Maxout, ReLU, Sequential, Sigmoid
 

@@ -242,7 +242,7 @@ def _stand_in():
     GPU, and the CuPy stand-in (which refuses NumPy calls as CuPy does) when it exists."""
     modules = []
     try:
-        from .. import fakecupy
+        from ..testing import fakecupy
         modules.append(fakecupy)
     except ImportError:
         pass

@@ -5,7 +5,7 @@
 
 One line per public name: ``qualified-name<TAB>kind<TAB>signature`` (the signature from
 ``inspect`` or, for Cython functions, from the docstring's first line; ``?`` when neither has one).
-minigan's CuPy stand-in (``minigan/fakecupy.py``) may expose only names listed here, with
+minigan's CuPy stand-in (``minigan/testing/fakecupy.py``) may expose only names listed here, with
 keywords listed here: ``tests/test_fakecupy.py`` checks it. Regenerate when the CuPy pin changes.
 """
 import inspect
