@@ -1,11 +1,14 @@
 """The student version of a lesson: every solution between nbgrader's markers replaced by the
-stub, outputs cleared (``python -m minigan.exercises lessons/ --out student/``)."""
+stub, every hidden test removed, check cells locked, outputs cleared
+(``python -m minigan.exercises lessons/ --out student/``): the cells ``nbgrader
+generate_assignment`` releases, made without nbgrader."""
 import argparse
 import json
 import re
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 _REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$",
                      re.MULTILINE | re.DOTALL)
@@ -19,9 +22,34 @@ def strip_solutions(source):
     return _REGION.sub(stub, source)
 
 
+def strip_hidden_tests(source):
+    """``source`` without its hidden tests: every line from ``### BEGIN HIDDEN TESTS`` to
+    ``### END HIDDEN TESTS``, both included, removed (nbgrader's ClearHiddenTests). They run only
+    when an instructor grades (``docs/GRADING.md``)."""
+    if source.count(HIDDEN_BEGIN) != source.count(HIDDEN_END):
+        raise ValueError(f"unbalanced hidden-test markers in cell:\n{source[:300]}")
+    kept, hidden = [], False
+    for line in source.split("\n"):
+        if HIDDEN_BEGIN in line or HIDDEN_END in line:
+            hidden = HIDDEN_BEGIN in line
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _lock(cell):
+    """nbgrader's LockCells: an exercise cell cannot be deleted; a check cell cannot be deleted
+    or edited (Jupyter honours ``deletable``/``editable``)."""
+    grading = cell["metadata"].get("nbgrader", {})
+    if grading.get("solution") or grading.get("grade") or grading.get("locked"):
+        cell["metadata"]["deletable"] = False
+        if not grading.get("solution"):
+            cell["metadata"]["editable"] = False
+
+
 def student_version(notebook):
-    """A notebook dict (nbformat 4 JSON) with solutions stripped from its code cells and its
-    outputs cleared."""
+    """A notebook dict (nbformat 4 JSON) with solutions and hidden tests stripped from its code
+    cells, its exercise and check cells locked as nbgrader locks them, and its outputs cleared."""
     nb = json.loads(json.dumps(notebook))
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
@@ -29,8 +57,9 @@ def student_version(notebook):
         text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         if BEGIN in text and text.count(BEGIN) != text.count(END):
             raise ValueError(f"unbalanced solution markers in cell:\n{text[:300]}")
-        cell["source"] = strip_solutions(text)
+        cell["source"] = strip_hidden_tests(strip_solutions(text))
         cell["outputs"], cell["execution_count"] = [], None
+        _lock(cell)
     return nb
 
 
