@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))           # this checkout's minigan, as the tests use it
 
-from minigan.exercises import BEGIN, strip_solutions, student_version  # noqa: E402
+from minigan.exercises import strip_hidden_tests, strip_solutions, student_version  # noqa: E402
 
 INLINE = "module://matplotlib_inline.backend_inline"
 ZIP = "minigan-student-notebooks.zip"
@@ -103,8 +103,8 @@ def shown_version(executed, name):
     (outputs kept), and a paragraph linking the student notebooks after the title."""
     nb = json.loads(json.dumps(executed))
     for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and BEGIN in source_of(cell):
-            cell["source"] = strip_solutions(source_of(cell))
+        if cell["cell_type"] == "code":     # the student's stub; no grader's hidden test
+            cell["source"] = strip_hidden_tests(strip_solutions(source_of(cell)))
     links = (f'<p class="student-links">Work through this chapter yourself: download '
              f'<a href="../student/{name}" download>its student notebook</a>, or '
              f'<a href="../{ZIP}" download>every chapter as one zip</a>. The exercises there are '
