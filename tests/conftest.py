@@ -1,4 +1,4 @@
-"""Shared test fixtures: where real data lives, and the GPU tests on real CuPy or its stand-in.
+"""Shared test fixtures: where real data lives (found as the library finds it), and the GPU tests on real CuPy or its stand-in.
 
 ``gpu``-marked tests run on real CuPy where it finds a GPU, else on :mod:`minigan.testing.fakecupy` (a
 NumPy-backed CuPy that refuses what CuPy refuses), so CI checks the GPU path on every run.
@@ -58,14 +58,49 @@ def _gpu_tests_on_the_stand_in(request):
         request.getfixturevalue("fake_cupy")
 
 
+def _data_dir_holding(name):
+    """The data folder the library reads (``$MINIGAN_DATA_DIR``, else the download folder
+    ``~/.cache/minigan``) once it holds all of data set ``name``, read and checksummed in full.
+    Absent: the test skips, saying where it looked and how to get the data. Present but broken
+    (truncated, foreign): the test fails in one line naming the file, as the command lines do."""
+    from minigan import data
+    named = os.environ.get("MINIGAN_DATA_DIR")
+    root = data.resolve_dir()
+    where = f"MINIGAN_DATA_DIR={named}" if named else f"{root} (the download folder)"
+    if named and not root.is_dir():
+        pytest.skip(f"needs {name}: MINIGAN_DATA_DIR={named} is not a folder; point it at the folder "
+                    f"holding {name}/, or unset it to use ~/.cache/minigan")
+    if name not in _CHECKED:
+        try:
+            for split in ("train", "test"):
+                data.load(name, split, download=False)
+            _CHECKED[name] = None
+        except data.MissingData:
+            _CHECKED[name] = (f"needs {name}, not found in {where}: run `python -m minigan.download "
+                              f"{name}` (or set MINIGAN_DATA_DIR to a folder holding {name}/)")
+        except data.DataError as err:
+            _CHECKED[name] = err
+    found = _CHECKED[name]
+    if isinstance(found, str):
+        pytest.skip(found)
+    if found is not None:
+        pytest.fail(f"{where} holds a broken {name}: {found}", pytrace=False)
+    return root
+
+
+_CHECKED = {}   # data set -> None (good), a skip reason, or the DataError: each read once a session
+
+
+@pytest.fixture(scope="session")
+def data_dir_holding():
+    """``data_dir_holding("fashion-mnist")``: the data folder, checked to hold that data set
+    (see :func:`_data_dir_holding`), for tests that need more than MNIST."""
+    return _data_dir_holding
+
+
 @pytest.fixture(scope="session")
 def shared_data_dir():
-    """The folder with real MNIST/Fashion-MNIST (``$MINIGAN_DATA_DIR``, else ``../shared/data``);
-    tests using it skip with a reason when it is absent."""
-    candidates = [os.environ.get("MINIGAN_DATA_DIR"),
-                  Path(__file__).resolve().parents[1].parent / "shared" / "data"]
-    for c in candidates:
-        if c and (Path(c) / "mnist" / "train-images-idx3-ubyte.gz").exists():
-            return Path(c)
-    pytest.skip("real MNIST not found: set MINIGAN_DATA_DIR to a folder holding "
-                "mnist/*-ubyte.gz (CI points it at ../shared/data)")
+    """The data folder holding real MNIST, found as the library finds it (``$MINIGAN_DATA_DIR``,
+    else ``~/.cache/minigan``, where the first command downloads it); tests using it skip with
+    the download command when MNIST is absent. CI sets MINIGAN_DATA_DIR; no test knows a path."""
+    return _data_dir_holding("mnist")

@@ -326,22 +326,24 @@ def test_unsafe_tarball_members_are_refused(tmp_path, monkeypatch, member):
 # ---------------------------------------------------------------- real MNIST and Fashion-MNIST
 
 @pytest.mark.parametrize("name", ["mnist", "fashion-mnist"])
-def test_real_files_match_their_published_checksums(shared_data_dir, name):
+def test_real_files_match_their_published_checksums(data_dir_holding, name):
+    folder = data_dir_holding(name) / name
     for part in data.IDX_FILES.values():
         for stem in part:
-            data.read_idx(shared_data_dir / name / f"{stem}.gz",
+            data.read_idx(data._idx_path(folder, stem),
                           sha256=data.SHA256[f"{name}/{stem}"])
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion-mnist"])
-def test_real_splits_are_the_papers(shared_data_dir, name):
+def test_real_splits_are_the_papers(data_dir_holding, name):
+    shared_data_dir = data_dir_holding(name)
     for split, n in [("train", 50000), ("valid", 10000), ("test", 10000)]:
         x, y = data.load(name, split, shared_data_dir, download=False)
         assert x.shape == (n, 784) and x.dtype == np.float32 and y.shape == (n,)
         assert x.min() == 0 and x.max() == 1
         assert set(np.unique(y)) == set(range(10))
         if split == "valid":  # valid is train[50000:60000], pixels / 255 (not / 256)
-            first = data.read_idx(shared_data_dir / name / "train-images-idx3-ubyte.gz")[50000]
+            first = data.read_idx(data._idx_path(shared_data_dir / name, "train-images-idx3-ubyte"))[50000]
             np.testing.assert_array_equal(x[0], first.ravel() / np.float32(255))
 
 

@@ -69,17 +69,26 @@ NEEDS_MNIST = ("05_training_on_mnist.ipynb", "06_parzen_evaluation.ipynb", "07_f
                "10_what_section7_left_for_later.ipynb")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_lesson_runs_top_to_bottom_with_its_solutions(path, monkeypatch, tmp_path):
-    if path.name not in NEEDS_MNIST:
+def chapter_data(path, request, monkeypatch, tmp_path):
+    """Point the chapter's kernel at its data: MNIST found as the library finds it (the test skips,
+    naming the download command, without it), or an empty folder for a chapter that needs none."""
+    if path.name in NEEDS_MNIST:
+        monkeypatch.setenv("MINIGAN_DATA_DIR", str(request.getfixturevalue("shared_data_dir")))
+    else:
         monkeypatch.setenv("MINIGAN_DATA_DIR", str(tmp_path))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lesson_runs_top_to_bottom_with_its_solutions(path, request, monkeypatch, tmp_path):
+    chapter_data(path, request, monkeypatch, tmp_path)
     printed = execute(nbformat.read(path, as_version=4), path.name)
     assert "not attempted yet" not in printed, f"{path.name}: a solution is missing"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_the_student_version_runs_with_every_exercise_not_attempted(path):
+def test_the_student_version_runs_with_every_exercise_not_attempted(path, request, monkeypatch, tmp_path):
     from minigan import exercises
+    chapter_data(path, request, monkeypatch, tmp_path)
     solved = nbformat.read(path, as_version=4)
     student = nbformat.from_dict(exercises.student_version(solved))   # hidden tests removed
     checks = sum(len(re.findall(r"exercises\.check_\w+\(", c.source)) for c in student.cells

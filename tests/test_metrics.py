@@ -69,8 +69,8 @@ def test_the_verdict_does_not_change_when_asked_twice(test_digits):
     assert np.array_equal(metrics.predict(x), metrics.predict(x))
 
 
-def test_fashion_mnist_has_its_own_classifier(shared_data_dir):
-    x, y = mg.data.load("fashion-mnist", "test", shared_data_dir)
+def test_fashion_mnist_has_its_own_classifier(data_dir_holding):
+    x, y = mg.data.load("fashion-mnist", "test", data_dir_holding("fashion-mnist"))
     assert (metrics.predict(x, "fashion-mnist") == y).mean() > 0.88
     assert metrics.sample_quality(x, "fashion-mnist")["classes_covered"] == 10
 
