@@ -134,6 +134,7 @@ def test_a_conditional_generator_file_keeps_its_classes(tmp_path):
     np.testing.assert_allclose(loaded.sample(z=z, y=3), gan.sample(z=z, y=3), atol=0.01)  # float16 weights
 
 
+@pytest.mark.learning
 def test_the_shipped_conditional_generator_draws_the_digit_it_is_asked_for():
     gan = mg.models.pretrained_conditional_mnist()
     y = np.repeat(np.arange(10), 30)

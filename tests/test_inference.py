@@ -26,6 +26,7 @@ def fitted():
     return gan, E, losses
 
 
+@pytest.mark.learning
 def test_the_encoder_reconstructs_generated_samples_far_better_than_random_pairing(fitted):
     gan, E, losses = fitted
     assert np.mean(losses[-100:]) < 0.3 * np.mean(losses[:20])  # it learned
@@ -34,12 +35,14 @@ def test_the_encoder_reconstructs_generated_samples_far_better_than_random_pairi
     assert r["latent_error"] < 0.3, r
 
 
+@pytest.mark.learning
 def test_an_untrained_encoder_does_not_beat_its_baseline(fitted):
     gan = fitted[0]
     r = inference.report(gan, inference.encoder(12, 3, hidden=(64,), seed=1), n=500)
     assert r["EGg"] > 0.6 * r["EGg_baseline"], r
 
 
+@pytest.mark.learning
 def test_refining_z_through_g_backward_brings_g_of_z_closer_to_x(fitted):
     gan, E, _ = fitted
     x = gan.sample(200, seed=9)

@@ -35,6 +35,7 @@ NETWORKS = {
 }
 
 
+@pytest.mark.learning
 @pytest.mark.parametrize("network", NETWORKS)
 def test_small_network_learns_three_rings_with_sgd_momentum_and_bce(network):
     x, y = three_rings()

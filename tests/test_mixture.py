@@ -38,12 +38,14 @@ def test_coverage_counts_modes_and_high_quality_samples():
             mixture.coverage(wrong)
 
 
+@pytest.mark.learning
 def test_balanced_schedule_covers_the_modes(demo):
     balanced = demo[1]["balanced"]
     assert balanced["modes_hit"] >= 7
     assert balanced["high_quality"] > 0.7
 
 
+@pytest.mark.learning
 def test_training_G_too_much_without_updating_D_collapses_onto_few_modes(demo):
     collapse, balanced = demo[1]["collapse"], demo[1]["balanced"]
     assert collapse["modes_hit"] <= 4
@@ -68,6 +70,7 @@ def test_train_refuses_g_steps_that_are_not_a_positive_whole_number(g_steps):
 
 # --- the conditional ring (Section 7; Mirza & Osindero): the condition is the mode index -------
 
+@pytest.mark.learning
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_conditional_gan_puts_each_conditions_samples_at_its_own_mode(seed):
     own = mixture.run_conditional(seed)
@@ -108,6 +111,7 @@ def broken(kind, seed=0):
     return gan
 
 
+@pytest.mark.learning
 @pytest.mark.parametrize("kind", ["label never sampled", "fixed label", "label ignored"])
 def test_the_per_condition_check_refuses_the_bugs_learners_report(kind):
     gan = broken(kind)

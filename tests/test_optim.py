@@ -25,6 +25,7 @@ def convex_quadratic(seed=0, n=5):
     return Quadratic(A, rng.uniform(-3, 3, n))
 
 
+@pytest.mark.learning
 def test_sgd_with_momentum_converges_to_the_minimum_of_a_convex_quadratic():
     model = convex_quadratic()
     optimizer = SGD(model, lr=0.05, momentum=0.9)

@@ -19,6 +19,7 @@ def test_the_readme_has_the_two_python_blocks_these_tests_run():
     assert "mg.training.fit" in blocks[0] and "def test_softplus_gradients" in blocks[1]
 
 
+@pytest.mark.learning
 def test_the_library_in_a_few_lines_runs_as_written_and_learns(shared_data_dir, monkeypatch):
     monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
     scope = {}

@@ -49,6 +49,7 @@ def test_the_advice_never_suggests_the_recipe_the_run_already_uses():
     assert len(train.trouble(won, first_run)) == len(train.trouble(won, paper)) == 2
 
 
+@pytest.mark.learning
 def test_a_run_where_d_has_won_says_so_and_keeps_training(shared_data_dir, tmp_path):
     """Ten D-steps per G-step on 2,000 images: D wins by the fourth epoch."""
     env = dict(os.environ, MINIGAN_DATA_DIR=str(shared_data_dir), MPLBACKEND="Agg")

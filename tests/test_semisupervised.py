@@ -16,6 +16,7 @@ def mnist(shared_data_dir):
     return x[:20000], y[:20000], x_valid[:1000], y_valid[:1000], x_test[:2000], y_test[:2000]
 
 
+@pytest.mark.learning
 def test_a_probe_on_100_pixel_labels_learns_and_shuffled_labels_teach_it_nothing(mnist):
     x, y, xv, yv, xt, yt = mnist
     acc = ss.few_labels(x, y, xv, yv, xt, yt, n_labels=(100,), seeds=(0,))[100][0]
@@ -26,6 +27,7 @@ def test_a_probe_on_100_pixel_labels_learns_and_shuffled_labels_teach_it_nothing
     assert (p.predict(xt) == yt).mean() < 0.25
 
 
+@pytest.mark.learning
 def test_the_first_maxout_layer_of_an_untrained_d_gives_features_a_probe_can_use(mnist):
     x, y, xv, yv, xt, yt = mnist
     _, D = mg.models.paper_mnist()

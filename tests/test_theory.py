@@ -82,6 +82,7 @@ def test_the_global_minimum_minus_log_4_is_reached_only_at_p_g_equal_p_data():
     assert theory.jsd(P_DATA, P_G["far away"], X) == pytest.approx(math.log(2), abs=1e-6)
 
 
+@pytest.mark.learning
 def test_proposition_1_a_discriminator_trained_with_G_frozen_converges_to_D_star():
     gan, rng = toy.make_gan(0), np.random.default_rng(0)
     toy.train(gan, toy.algorithm1(gan, rng, 3), 3)   # Figure 1(a): p_g near p_data, not on it

@@ -31,6 +31,7 @@ def test_cli_writes_a_figure_1_png_and_a_training_gif_and_says_where(figure1):
         assert im.n_frames >= 10
 
 
+@pytest.mark.learning
 def test_training_drives_p_g_to_p_data_and_D_to_one_half(figure1):
     d = figure1[1]["d"]
     assert d["jsd"] < 0.02                      # nats
@@ -38,6 +39,7 @@ def test_training_drives_p_g_to_p_data_and_D_to_one_half(figure1):
     assert abs(d["D_on_g"] - 0.5) <= 0.05       # E_{p_g}[D]
 
 
+@pytest.mark.learning
 def test_the_four_panels_tell_figure_1s_story(figure1):
     a, b, c, d = (figure1[1][k] for k in "abcd")
     assert 0.02 < a["jsd"] < toy.NEAR                            # (a) near, not at, p_data

@@ -54,6 +54,7 @@ def test_training_writes_checkpoint_metrics_and_a_grid_every_epoch(trained):
     assert {"G/0.W", "D/1.W", "G_velocity/4.b", "D_velocity/5.W", "config"} <= set(saved)
 
 
+@pytest.mark.learning
 def test_every_epoch_records_what_the_classifier_sees_and_a_healthy_run_is_not_warned(trained):
     out, stdout = trained
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -64,6 +65,7 @@ def test_every_epoch_records_what_the_classifier_sees_and_a_healthy_run_is_not_w
     assert "D has won" not in stdout and records[-1]["d_fake"] > 0.05   # healthy: D has not won
 
 
+@pytest.mark.learning
 def test_generator_samples_move_toward_the_data(trained, shared_data_dir):
     """G starts out drawing the mean image, a grey blur (its output bias is logit(mean
     pixel)); real digits are nearly black and white. The first thing a GAN learns is to draw
