@@ -155,9 +155,9 @@ def test_dropout_backward():
 def test_best_y():
     check = exercises.check_best_y
     accepts(check, lambda a, b: 1 / (1 + b / a))
-    refuses(check, (lambda a, b: b / (a + b),), "grid search")
-    refuses(check, (lambda a, b: a / b,), "grid search")
-    refuses(check, (lambda a, b: np.full_like(a, 0.5),), "grid search")
+    refuses(check, (lambda a, b: b / (a + b),), "is largest at y = 0.3", "a = 0.3, b = 0.7")
+    refuses(check, (lambda a, b: a / b,), "is largest at")
+    refuses(check, (lambda a, b: np.full_like(a, 0.5),), "is largest at")
     refuses(check, (lambda a, b: (a / (a + b)).ravel(),), "shape (3, 2)")
 
 
@@ -180,7 +180,7 @@ def test_D_star_and_C_of_G():
     refuses(check, (lambda pd, pg: np.where(pd + pg > 0, pd / np.where(pd + pg > 0, pd + pg, 1), 0), C_right),
             "both densities are 0")
     refuses(check, (lambda pd, pg: pd / (pd + pg + 1e-12), C_right), "both densities are 0")
-    refuses(check, (lambda pd, pg: D_star_right(pg, pd), C_right), "differs from theory.D_star")
+    refuses(check, (lambda pd, pg: D_star_right(pg, pd), C_right), "differs from p_data / (p_data + p_g)")
 
     def C_naive_log(pd, pg, x):
         D = D_star_right(pd, pg)
@@ -193,8 +193,8 @@ def test_D_star_and_C_of_G():
         return trapezoid(xlogy(pd, D_star_right(pd, pg)), x)
 
     refuses(check, (D_star_right, C_naive_log), "p_g / (p_data + p_g)")
-    refuses(check, (D_star_right, C_no_grid), "theory.C_of_G says")
-    refuses(check, (D_star_right, C_one_term), "theory.C_of_G says")
+    refuses(check, (D_star_right, C_no_grid), "Eq. 4 by the trapezoid rule gives")
+    refuses(check, (D_star_right, C_one_term), "Eq. 4 by the trapezoid rule gives")
 
 
 def step_right(pd, pg, x, eta):
@@ -230,7 +230,7 @@ def test_minimax_loss():
     refuses(check, (lambda l: (-np.logaddexp(0, l).sum(), -sigmoid(l) / len(l)),), "the sum")
     refuses(check, (lambda l: (-np.logaddexp(0, l).mean(), -sigmoid(l)),), "divide by")
     refuses(check, (lambda l: (-np.logaddexp(0, l).mean(), sigmoid(l) / len(l)),), "wrong sign")
-    refuses(check, (lambda l: (-np.logaddexp(0, l).mean(), -sigmoid(l).ravel() / len(l)),), "shape (9, 1)")
+    refuses(check, (lambda l: (-np.logaddexp(0, l).mean(), -sigmoid(l).ravel() / len(l)),), "shape (64, 1)")
 
 
 def test_non_saturating_loss():

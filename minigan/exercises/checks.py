@@ -1,110 +1,162 @@
 """The checks of lessons 1-4, the parts of the game: layers, the 1-D theory, Algorithm 1's losses.
 
-One check per exercise, each building its own data from fixed seeds, with the cases where students'
-usual wrong answers differ from the right one, and a message naming the likely mistake. Lessons 5-9
-are in :mod:`.checks_training`, lesson 10 in :mod:`.checks_section7`; ``tests/test_exercise_checks.py``
-holds the wrong answers each must refuse."""
+One check per exercise. Each runs the answer over a family of inputs built from fixed seeds, in
+which every argument the exercise takes varies (sizes down to a batch of 1, odd and non-square
+shapes, extreme values, ties), calling it several times, so that an answer right only on one
+fixture, or one that keeps state between calls, shows. What a check compares with is a formula
+written inside it (not the library's function under a name a notebook can rebind), the arrays
+it hands the answer must come back unchanged (:func:`.guards.unchanged`), and the library's own
+answer to the exercise refuses to run meanwhile (``refuse=``). ``hidden=True`` adds members to
+each family. Lessons 5-9 are in :mod:`.checks_training`, lesson 10 in :mod:`.checks_section7`;
+``tests/test_exercise_checks.py`` holds the wrong answers each must refuse."""
 import numpy as np
 
+from ..gradcheck import assert_layer_gradients
+from ..layers import Dropout, Linear, Maxout, Tanh
 from .grading import _close, _exercise, _known_mistakes, expect_pair, expect_shape
+from .guards import unchanged
+
+
+def _trapezoid(y, x):
+    """The trapezoid rule on the grid ``x`` (written here, so that no rebinding reaches it)."""
+    y, x = np.asarray(y, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    return float(((y[1:] + y[:-1]) * (x[1:] - x[:-1])).sum() / 2)
+
+
+def _xlogy(a, b):
+    """``a log b`` with ``0 log 0 = 0``."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.where(a == 0, 0.0, a * np.log(np.where(a == 0, 1.0, b)))
+
 
 # Lesson 1 -------------------------------------------------------------------------------------
 
-@_exercise("Tanh backward")
-def check_tanh_backward(tanh_backward):
-    """Lesson 1: ``tanh_backward(y, dy)`` against ``Tanh.backward``, then the gradient checker
-    on the library's ``Tanh`` with it as its backward (``StudentTanh``)."""
-    from ..gradcheck import assert_layer_gradients
-    from ..layers import Tanh
+def _tanh_family(hidden):
+    shapes = [(5, 4), (1, 1), (1, 7), (3, 2)] + ([(9, 13), (2, 1), (64, 3)] if hidden else [])
+    for i, shape in enumerate(shapes):
+        rng = np.random.default_rng([1, i, hidden])
+        x = 2 * rng.standard_normal(shape)
+        x.flat[0] = 0.0 if i % 2 else 40.0        # tanh(40) is exactly 1 in float64
+        dy = rng.standard_normal(shape) * (1.0, 1e-3, 1e3, 1.0)[i % 4]
+        yield x, np.tanh(x), dy
 
-    rng = np.random.default_rng(1)
-    x = 2 * rng.standard_normal((5, 4))
-    tanh = Tanh()
-    y, dy = tanh.forward(x), rng.standard_normal(x.shape)
-    want = tanh.backward(dy)
-    dx = tanh_backward(y.copy(), dy.copy())
-    expect_shape(dx, x.shape, "tanh_backward(y, dy)")
-    _known_mistakes(dx, [
-        (1 - y * y, "your dx is 1 - y**2 without dy: the chain rule multiplies by the upstream "
-                    "gradient, dx = dy * (1 - y**2)"),
-        (dy * y * (1 - y), "dy * y * (1 - y) is the sigmoid's derivative; tanh' = 1 - y**2"),
-        (dy * (1 - np.tanh(y) ** 2), "you took tanh of y, but y already is tanh(x): "
-                                     "tanh'(x) = 1 - y**2"),
-        (dy * (1 - y), "dy * (1 - y): the derivative is 1 - y**2, y squared")])
-    assert _close(dx, want), (f"dx differs from the library's Tanh.backward by up to "
-                              f"{np.max(np.abs(dx - want)):.3g}: dx = dy * tanh'(x), with tanh' "
-                              "written using y = tanh(x)")
+
+@_exercise("Tanh backward", refuse=("minigan.layers:Tanh.backward",))
+def check_tanh_backward(tanh_backward, *, hidden, guard):
+    """Lesson 1: ``tanh_backward(y, dy)`` against ``dy * (1 - y**2)`` on y and dy of several
+    shapes (a batch of 1 included) and scales, y = +-1 and 0 among them, then the gradient checker
+    on the library's ``Tanh`` with it as its backward (``StudentTanh``)."""
+    for x, y, dy in _tanh_family(hidden):
+        want = dy * (1 - y * y)
+        dx = unchanged(tanh_backward, (y.copy(), dy.copy()), ("y", "dy"))
+        expect_shape(dx, x.shape, f"tanh_backward(y, dy) for y of shape {x.shape}")
+        _known_mistakes(dx, [
+            (1 - y * y, "your dx is 1 - y**2 without dy: the chain rule multiplies by the upstream "
+                        "gradient, dx = dy * (1 - y**2)"),
+            (dy * y * (1 - y), "dy * y * (1 - y) is the sigmoid's derivative; tanh' = 1 - y**2"),
+            (dy * (1 - np.tanh(y) ** 2), "you took tanh of y, but y already is tanh(x): "
+                                         "tanh'(x) = 1 - y**2"),
+            (dy * (1 - y), "dy * (1 - y): the derivative is 1 - y**2, y squared")], want=want)
+        assert _close(dx, want), (f"for y of shape {x.shape}, dx differs from dy * tanh'(x) by up to "
+                                  f"{np.max(np.abs(np.asarray(dx, dtype=np.float64) - want)):.3g}: "
+                                  "dx = dy * tanh'(x), with tanh' written using y = tanh(x)")
 
     class StudentTanh(Tanh):
         def backward(self, dy):
             return tanh_backward(self.y, dy)
 
-    assert_layer_gradients(StudentTanh(), x)
+    for i, shape in enumerate([(5, 4), (1, 3)] + ([(3, 7)] if hidden else [])):
+        assert_layer_gradients(StudentTanh(), 2 * np.random.default_rng([1, 9, i]).standard_normal(shape))
 
 
-@_exercise("The planted bug, fixed")
-def check_fixed_linear(FixedLinear):
+@_exercise("The planted bug, fixed", refuse=("minigan.layers:Linear.backward",))
+def check_fixed_linear(FixedLinear, *, hidden, guard):
     """Lesson 1: the class ``FixedLinear`` (a ``Linear`` whose backward the student rewrote),
-    through the gradient checker on a square and a non-square layer, then against ``Linear``."""
-    from ..gradcheck import assert_layer_gradients
-    from ..layers import Linear
-
+    through the gradient checker on a square and a non-square layer, then against ``dx = dy W^T``,
+    ``dW = x^T dy``, ``db = sum dy`` for layers of several widths and batches (1 included), with
+    ``dy`` and the parameters left unchanged by the backward."""
     rng = np.random.default_rng(2)
     x = rng.standard_normal((5, 4))
     for n_out, seed in ((4, 1), (3, 2)):
         assert_layer_gradients(FixedLinear(4, n_out, rng=seed, dtype="float64"), x)
-    fixed, library = FixedLinear(4, 3, rng=3, dtype="float64"), Linear(4, 3, rng=3, dtype="float64")
-    dy = rng.standard_normal((5, 3))
-    fixed.forward(x), library.forward(x)
-    name = type(fixed).__name__
-    assert _close(fixed.backward(dy), library.backward(dy)), f"{name}'s dx differs from Linear's"
-    for k in ("W", "b"):
-        assert k in fixed.grads, f"{name}.backward did not store grads[{k!r}]"
-        assert _close(fixed.grads[k], library.grads[k]), f"{name}'s grads[{k!r}] differs from Linear's"
+    sizes = [(4, 3, 5), (1, 6, 1), (7, 2, 3), (5, 5, 2)] + ([(3, 8, 1), (6, 1, 4), (2, 9, 7)] if hidden else [])
+    name = type(FixedLinear(1, 1, dtype="float64")).__name__
+    for i, (n_in, n_out, batch) in enumerate(sizes):
+        layer = FixedLinear(n_in, n_out, rng=3 + i, dtype="float64")
+        where = f"{name}({n_in}, {n_out}) on a batch of {batch}"
+        r = np.random.default_rng([2, i])
+        x, dy = r.standard_normal((batch, n_in)), r.standard_normal((batch, n_out))
+        layer.forward(x.copy())
+        W, b = layer.params["W"].copy(), layer.params["b"].copy()
+        dx = unchanged(layer.backward, (dy.copy(),), ("dy",))
+        expect_shape(dx, x.shape, f"{where}: dx")
+        assert _close(layer.params["W"], W) and _close(layer.params["b"], b), (
+            f"{where}: backward changed the parameters; it computes gradients into grads, the "
+            "optimizer applies them")
+        assert _close(dx, dy @ W.T), f"{where}: dx differs from dy @ W.T"
+        for k, want in (("W", x.T @ dy), ("b", dy.sum(axis=0))):
+            assert isinstance(getattr(layer, "grads", None), dict) and k in layer.grads, (
+                f"{where}: backward did not store grads[{k!r}]")
+            assert _close(layer.grads[k], want), (
+                f"{where}: grads[{k!r}] differs from " + ("x.T @ dy" if k == "W" else "dy.sum(axis=0)"))
 
 
 # Lesson 2 -------------------------------------------------------------------------------------
 
-@_exercise("Maxout backward")
-def check_maxout_backward(maxout_backward):
-    """Lesson 2: ``maxout_backward(z, dy, pieces)`` against the library's ``Maxout`` (ties
-    included: they go to the first piece), then the gradient checker on ``StudentMaxout``."""
-    from ..gradcheck import assert_layer_gradients
-    from ..layers import Maxout
+def _maxout_family(hidden):
+    """(z, dy, pieces, ties): ties lists (row, first column, pieces tied) placed in z."""
+    sizes = [(6, 4, 3), (1, 1, 2), (3, 2, 5), (2, 3, 1)] + ([(7, 3, 4), (1, 6, 3), (4, 1, 7)] if hidden else [])
+    for i, (batch, units, pieces) in enumerate(sizes):
+        rng = np.random.default_rng([3, i, hidden])
+        z = rng.standard_normal((batch, units * pieces)) * (1, 100, 0.01)[i % 3]
+        ties = []
+        if i == 0:
+            z[0, 0:3] = 1.5                  # example 0, unit 0: all three pieces tie
+            z[1, 3:6] = [0.2, 0.9, 0.9]      # example 1, unit 1: pieces 1 and 2 tie
+            ties = [(0, 0, 3), (1, 4, 2)]
+        elif pieces > 1:
+            u = units - 1
+            z[batch - 1, u * pieces + pieces - 2:(u + 1) * pieces] = z[batch - 1, u * pieces:(u + 1) * pieces].max() + 1
+            ties = [(batch - 1, u * pieces + pieces - 2, 2)]
+        dy = rng.standard_normal((batch, units))
+        yield z, dy, pieces, ties
 
-    rng = np.random.default_rng(3)
-    batch, units, pieces = 6, 4, 3
-    z = rng.standard_normal((batch, units * pieces))
-    z[0, 0:3] = 1.5                  # example 0, unit 0: all three pieces tie
-    z[1, 3:6] = [0.2, 0.9, 0.9]      # example 1, unit 1: pieces 1 and 2 tie
-    dy = rng.standard_normal((batch, units))
-    identity = Maxout(units * pieces, units, pieces, dtype="float64")   # z in, z out: dx = dz
-    identity.params["W"][...] = np.eye(units * pieces)
-    identity.forward(z)
-    want = identity.backward(dy)
-    dz = maxout_backward(z.copy(), dy.copy(), pieces)
-    expect_shape(dz, z.shape, "maxout_backward(z, dy, pieces)")
-    dz = np.asarray(dz, dtype=np.float64)
-    grouped = z.reshape(batch, units, pieces)
-    ties = np.count_nonzero(dz[0, 0:3]), np.count_nonzero(dz[1, 3:6])
-    assert ties == (1, 1) or not _close(dz[2:], want[2:]), (
-        "on a tie dy goes to the first of the tied pieces, and only there (as argmax does); at the "
-        "ties (example 0, unit 0: three equal pieces; example 1, unit 1: two) you sent it to "
-        f"{ties[0]} and {ties[1]} pieces")
-    winner_first = (np.arange(pieces) == grouped.argmax(axis=2)[:, :, None])
-    wrong_layout = (np.arange(pieces)[:, None] == z.reshape(batch, pieces, units).argmax(axis=1)[:, None, :])
-    _known_mistakes(dz, [
-        (winner_first.reshape(batch, -1).astype(float), "dz holds 1 at each winner: it should hold "
-                                                         "dy there (dz = dy at the winning piece)"),
-        (((np.arange(pieces) == grouped.argmin(axis=2)[:, :, None]) * dy[:, :, None]).reshape(batch, -1),
-         "dy went to the smallest piece: the winner is the largest (argmax)"),
-        ((wrong_layout * dy[:, None, :]).reshape(batch, -1),
-         "unit u owns the adjacent columns u*pieces ... u*pieces + pieces - 1: reshape z to "
-         "(batch, units, pieces), not (batch, pieces, units)")])
-    assert _close(dz, want), (
-        "dz differs from the library's Maxout: it should hold dy[n, u] at unit u's winning piece "
-        f"(the first largest of its {pieces} adjacent columns) and 0 elsewhere; first wrong row "
-        f"{int(np.flatnonzero(~np.isclose(dz, want).all(axis=1))[0])}")
+
+@_exercise("Maxout backward", refuse=("minigan.layers:Maxout.backward",))
+def check_maxout_backward(maxout_backward, *, hidden, guard):
+    """Lesson 2: ``maxout_backward(z, dy, pieces)`` against the routing rule (dy to the first
+    largest of each unit's adjacent pieces; ties go to the first piece) for several batches (1
+    included), unit counts and piece counts, at several scales, then the gradient checker on
+    ``StudentMaxout``."""
+    for z, dy, pieces, ties in _maxout_family(hidden):
+        batch, units = dy.shape
+        grouped = z.reshape(batch, units, pieces)
+        winner_first = np.arange(pieces) == grouped.argmax(axis=2)[:, :, None]
+        want = (winner_first * dy[:, :, None]).reshape(batch, -1)
+        where = f"z of shape {z.shape}, pieces={pieces}"
+        dz = unchanged(maxout_backward, (z.copy(), dy.copy(), pieces), ("z", "dy", "pieces"))
+        expect_shape(dz, z.shape, f"maxout_backward(z, dy, pieces) for {where}")
+        dz = np.asarray(dz, dtype=np.float64)
+        counts = [int(np.count_nonzero(dz[r, c:c + k])) for r, c, k in ties]
+        assert all(n == 1 for n in counts) or not _close(np.delete(dz, [r for r, _, _ in ties], axis=0),
+                                                      np.delete(want, [r for r, _, _ in ties], axis=0)), (
+            f"{where}: on a tie dy goes to the first of the tied pieces, and only there (as argmax "
+            "does); at the ties (" + "; ".join(f"example {r}: {k} equal pieces" for r, _, k in ties)
+            + f") you sent it to {' and '.join(map(str, counts))} pieces")
+        wrong_layout = (np.arange(pieces)[:, None] == z.reshape(batch, pieces, units).argmax(axis=1)[:, None, :])
+        mistakes = [
+            (winner_first.reshape(batch, -1).astype(float), "dz holds 1 at each winner: it should hold "
+                                                             "dy there (dz = dy at the winning piece)"),
+            (((np.arange(pieces) == grouped.argmin(axis=2)[:, :, None]) * dy[:, :, None]).reshape(batch, -1),
+             "dy went to the smallest piece: the winner is the largest (argmax)"),
+            ((wrong_layout * dy[:, None, :]).reshape(batch, -1),
+             "unit u owns the adjacent columns u*pieces ... u*pieces + pieces - 1: reshape z to "
+             "(batch, units, pieces), not (batch, pieces, units)")]
+        _known_mistakes(dz, [(v, f"{where}: {m}") for v, m in mistakes if not _close(v, want)])
+        assert _close(dz, want), (
+            f"{where}: dz should hold dy[n, u] at unit u's winning piece (the first largest of its "
+            f"{pieces} adjacent columns) and 0 elsewhere; first wrong row "
+            f"{int(np.flatnonzero(~np.isclose(dz, want).all(axis=1))[0])}")
 
     class StudentMaxout(Maxout):
         def forward(self, x, train=True):
@@ -116,27 +168,28 @@ def check_maxout_backward(maxout_backward):
             self.grads = {"W": self.x.T @ dz, "b": dz.sum(axis=0)}
             return dz @ self.params["W"].T
 
-    assert_layer_gradients(StudentMaxout(5, 4, 3, irange=1.0, rng=2, dtype="float64"),
-                           rng.standard_normal((6, 5)))
+    rng = np.random.default_rng(3)
+    for n_in, units, pieces, batch in [(5, 4, 3, 6)] + ([(3, 2, 4, 1)] if hidden else []):
+        assert_layer_gradients(StudentMaxout(n_in, units, pieces, irange=1.0, rng=2, dtype="float64"),
+                               rng.standard_normal((batch, n_in)))
 
 
-@_exercise("Dropout backward")
-def check_dropout_backward(dropout_backward):
-    """Lesson 2: ``dropout_backward(mask, dy, p)`` against the library's ``Dropout.backward``
-    for the same mask, at p = 0.2 and 0.7 (where 1/p and 1/(1 - p) differ), then the gradient
-    checker on ``StudentDropout``."""
-    from ..gradcheck import assert_layer_gradients
-    from ..layers import Dropout
-
-    rng = np.random.default_rng(4)
-    for p in (0.2, 0.7):
-        mask = rng.random((6, 5)) >= p
-        mask[0, :2] = True, False
-        dy = rng.standard_normal(mask.shape)
-        library = Dropout(p)
-        library.scale = mask / (1 - p)          # the mask the library's forward would keep
-        want = library.backward(dy)
-        dx = dropout_backward(mask.copy(), dy.copy(), p)
+@_exercise("Dropout backward", refuse=("minigan.layers:Dropout.backward",))
+def check_dropout_backward(dropout_backward, *, hidden, guard):
+    """Lesson 2: ``dropout_backward(mask, dy, p)`` against ``dy * mask / (1 - p)`` at several p
+    (0.2 and 0.7, where 1/p and 1/(1 - p) differ, and others) and shapes (a single unit
+    included), then the gradient checker on ``StudentDropout``."""
+    cases = [(0.2, (6, 5)), (0.7, (6, 5)), (0.5, (1, 1)), (0.05, (3, 7))]
+    cases += [(0.9, (8, 2)), (0.35, (1, 9)), (0.6, (5, 1))] if hidden else []
+    for i, (p, shape) in enumerate(cases):
+        rng = np.random.default_rng([4, i, hidden])
+        mask = rng.random(shape) >= p
+        mask.flat[0] = True
+        if mask.size > 1:
+            mask.flat[1] = False
+        dy = rng.standard_normal(shape)
+        want = dy * mask / (1 - p)
+        dx = unchanged(dropout_backward, (mask.copy(), dy.copy(), p), ("mask", "dy", "p"))
         expect_shape(dx, dy.shape, f"dropout_backward(mask, dy, p={p})")
         dx = np.asarray(dx, dtype=np.float64)
         assert np.all(dx[~mask] == 0), (
@@ -145,9 +198,9 @@ def check_dropout_backward(dropout_backward):
             (dy * mask, f"p={p}: dx = dy * mask misses the 1 / (1 - p) the forward multiplied by"),
             (dy * mask * (1 - p), f"p={p}: you multiplied by 1 - p; the forward divides by it"),
             (dy * mask / p, f"p={p}: you divided by p, the probability of dropping; the forward "
-                            "divides by 1 - p, the probability of keeping")])
-        assert _close(dx, want), (f"p={p}: dx differs from the library's Dropout.backward for the "
-                                  "same mask: dx = dy * mask / (1 - p)")
+                            "divides by 1 - p, the probability of keeping")], want=want)
+        assert _close(dx, want), (f"p={p}, mask of shape {shape}: dx differs from the gradient of "
+                                  "inverted dropout for the same mask: dx = dy * mask / (1 - p)")
 
     class StudentDropout(Dropout):
         def forward(self, x, train=True):
@@ -158,142 +211,249 @@ def check_dropout_backward(dropout_backward):
         def backward(self, dy):
             return dropout_backward(self.mask, dy, self.p_drop)
 
+    rng = np.random.default_rng(4)
     for p, seed in ((0.5, 4), (0.3, 5)):
         assert_layer_gradients(StudentDropout(p, seed=seed), rng.standard_normal((6, 5)))
 
 
 # Lesson 3 -------------------------------------------------------------------------------------
 
-@_exercise("Proposition 1, pointwise")
-def check_best_y(best_y):
-    """Lesson 3 (a): ``best_y(a, b)`` against a brute-force argmax over a fine grid of y."""
+def _best_y_family(hidden):
     a = np.array([1.0, 0.3, 2.0, 0.01, 5.0, 1.0])
     b = np.array([1.0, 0.7, 0.5, 0.20, 0.1, 3.0])
-    y_grid = np.linspace(1e-6, 1 - 1e-6, 200_001)
-    f = a[:, None] * np.log(y_grid) + b[:, None] * np.log(1 - y_grid)
-    y_numeric = y_grid[f.argmax(axis=1)]
-    for shape in (a.shape, (3, 2)):
-        y_best = best_y(a.reshape(shape).copy(), b.reshape(shape).copy())
-        expect_shape(y_best, shape, "best_y(a, b)")
-        y_best = np.asarray(y_best, dtype=np.float64).ravel()
-        assert np.allclose(y_best, y_numeric, atol=1e-4), (
-            f"best_y gave {np.round(y_best, 4)}, but a grid search over y finds the maxima at "
-            f"{np.round(y_numeric, 4)}: set the derivative a/y - b/(1 - y) to zero")
+    yield a, b
+    yield a.reshape(3, 2), b.reshape(3, 2)
+    yield np.array([1e-8]), np.array([1.0])
+    for i in range(2 + 3 * hidden):
+        rng = np.random.default_rng([5, i, hidden])
+        shape = [(2, 2, 2), (7,), (1, 5), (4, 1), (3,)][i]
+        yield 10.0 ** rng.uniform(-100, 100, shape), 10.0 ** rng.uniform(-100, 100, shape)
 
 
-@_exercise("D* and C(G) on a grid")
-def check_D_star_and_C_of_G(D_star, C_of_G):
-    """Lesson 3 (b): ``D_star(p_data, p_g)`` against ``theory.D_star`` (where both densities
-    vanish too), and ``C_of_G(p_data, p_g, x)`` against ``theory.C_of_G`` and Eq. 6."""
-    from .. import theory, toy
+@_exercise("Proposition 1, pointwise", refuse=("minigan.theory:D_star",))
+def check_best_y(best_y, *, hidden, guard):
+    """Lesson 3 (a): ``best_y(a, b)`` is where ``a log y + b log(1 - y)`` is largest, for arrays
+    of several shapes and for a and b from 1e-100 to 1e100."""
+    for a, b in _best_y_family(hidden):
+        want = a / (a + b)
+        y = unchanged(best_y, (a.copy(), b.copy()), ("a", "b"))
+        expect_shape(y, a.shape, "best_y(a, b)")
+        y = np.asarray(y, dtype=np.float64)
+        bad = ~np.isclose(y, want, rtol=1e-7, atol=1e-300)
+        if bad.any():
+            i = tuple(np.argwhere(bad)[0])
+            raise AssertionError(
+                f"for a = {a[i]:.4g}, b = {b[i]:.4g} (arrays of shape {a.shape}) best_y gave "
+                f"{y[i]:.6g}, but a log y + b log(1 - y) is largest at y = {want[i]:.6g}, where its "
+                "derivative a/y - b/(1 - y) is zero")
 
-    pd_toy, pg_toy = (toy.snapshot(toy.make_gan(seed=0))[k] for k in ("p_data", "p_g"))
+
+def _grids(hidden):
+    """(label, p_data, p_g, x): densities on grids, some of mass 1, some not, uneven grids too."""
+    from .. import toy
+    snap = toy.snapshot(toy.make_gan(seed=0))
+    yield "the untrained toy G (its p_g loses mass off the grid)", snap["p_data"], snap["p_g"], toy.X
+    gauss = lambda x, mu, s: np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * np.sqrt(2 * np.pi))  # noqa: E731
+    x_wide = np.linspace(-8, 8, 3201)
+    for mu in (0.0, 0.4, 1.5, 3.0):
+        yield f"p_g = N({mu:g}, 0.5^2)", gauss(x_wide, 0, 0.5), gauss(x_wide, mu, 0.5), x_wide
+    uneven = np.sort(np.random.default_rng(6).uniform(-6, 6, 801))
+    yield "an uneven grid", gauss(uneven, 0, 1), gauss(uneven, 1, 0.7), uneven
+    yield "p_g of mass 1/2", gauss(x_wide, 0, 0.5), 0.5 * gauss(x_wide, 1, 0.5), x_wide
+    yield "a grid of 2 points", np.array([0.2, 0.5]), np.array([0.4, 0.1]), np.array([-1.0, 3.0])
+    if hidden:
+        x = np.linspace(-20, 30, 1001)
+        yield "a wide grid, N(5, 3^2) against N(-2, 1)", gauss(x, 5, 3), gauss(x, -2, 1), x
+        yield "equal densities", gauss(x_wide, 0, 1), gauss(x_wide, 0, 1), x_wide
+
+
+@_exercise("D* and C(G) on a grid", refuse=("minigan.theory:D_star", "minigan.theory:C_of_G"))
+def check_D_star_and_C_of_G(D_star, C_of_G, *, hidden, guard):
+    """Lesson 3 (b): ``D_star(p_data, p_g)`` against ``p_data / (p_data + p_g)`` (1/2 where both
+    vanish) on densities of several shapes, and ``C_of_G(p_data, p_g, x)`` against Eq. 4 by the
+    trapezoid rule, on even and uneven grids, for densities of mass 1 and not."""
     zeros = (np.array([0.0, 0.3, 0.0, 1e-300, 2.0, 0.0]), np.array([0.0, 0.1, 0.5, 0.0, 1e-300, 0.0]))
-    for label, pd, pg in (("densities with zeros", *zeros), ("the untrained toy", pd_toy, pg_toy)):
-        mine = D_star(pd.copy(), pg.copy())
+    cases = [("densities with zeros", *zeros), ("the same, as a (2, 3) array",
+                                                zeros[0].reshape(2, 3), zeros[1].reshape(2, 3)),
+             ("one point", np.array([0.0]), np.array([0.0]))]
+    with guard.paused():          # the toy's densities are computed by the library
+        grids = list(_grids(hidden))
+    cases += [(label, pd, pg) for label, pd, pg, _ in grids]
+    for label, pd, pg in cases:
+        total = pd + pg
+        want = np.where(total > 0, pd / np.where(total > 0, total, 1), 0.5)
+        mine = unchanged(D_star, (pd.copy(), pg.copy()), ("p_data", "p_g"))
         expect_shape(mine, pd.shape, "D_star(p_data, p_g)")
-        mine, want = np.asarray(mine, dtype=np.float64), theory.D_star(pd, pg)
-        both_zero = (pd == 0) & (pg == 0)
-        bad = both_zero & ~np.isclose(mine, 0.5)
-        assert not bad.any(), (f"where both densities are 0 (entry {int(np.flatnonzero(bad)[0])} of "
+        mine = np.asarray(mine, dtype=np.float64)
+        bad = (total == 0) & ~np.isclose(mine, 0.5)
+        assert not bad.any(), (f"where both densities are 0 (entry {np.argwhere(bad)[0].tolist()} of "
                                f"{label}) D* should be 1/2 (no sample is ever seen there), got "
                                f"{mine[bad][0]}; np.where(total > 0, ..., 0.5)")
-        assert np.allclose(mine, want, atol=1e-12), (
-            f"{label}: D_star differs from theory.D_star = p_data / (p_data + p_g) by up to "
+        assert np.allclose(mine, want, rtol=1e-12, atol=1e-300), (
+            f"{label}: D_star differs from p_data / (p_data + p_g) by up to "
             f"{np.nanmax(np.abs(mine - want)):.3g}")
-    x_wide = np.linspace(-8, 8, 3201)
-    p = theory.p_data(x_wide, 0.0, toy.STD)
-    cases = [("the untrained toy G", pd_toy, pg_toy, toy.X)] + [
-        (f"p_g = N({mu:g}, 0.5^2)", p, theory.p_data(x_wide, mu, toy.STD), x_wide)
-        for mu in (0.0, 0.4, 1.5, 3.0)]
-    for label, a, b, grid in cases:
-        c = float(C_of_G(a.copy(), b.copy(), grid.copy()))
-        assert np.isfinite(c), (f"C_of_G is {c} for {label}: is 0 log 0 counted as 0 (xlogy), and "
-                                "1 - D* written as p_g / (p_data + p_g)?")
-        want = theory.C_of_G(a, b, grid)
-        assert abs(c - want) < 1e-9, (f"C_of_G = {c:.6f} for {label}, theory.C_of_G says "
-                                      f"{want:.6f}: integrate over x with trapezoid(..., x)")
-        if grid is x_wide:  # Eq. 6 needs densities of mass 1; the toy's p_g loses some off its grid
-            eq6 = -np.log(4) + 2 * theory.jsd(a, b, grid)
-            assert abs(c - eq6) < 1e-6, f"C_of_G = {c:.6f} for {label}, but -log 4 + 2 JSD = {eq6:.6f}"
+    for label, a, b, grid in grids:
+        m = np.where(a + b > 0, a + b, 1)
+        want = _trapezoid(_xlogy(a, a / m) + _xlogy(b, b / m), grid)
+        c = unchanged(C_of_G, (a.copy(), b.copy(), grid.copy()), ("p_data", "p_g", "x"))
+        c = float(c)
+        mass = _trapezoid(b, grid), _trapezoid(a, grid)
+        if not np.isfinite(c):
+            raise AssertionError(
+                f"C_of_G is {c} for {label}; Eq. 4 by the trapezoid rule gives {want:.6f}. Here "
+                f"p_g / (p_data + p_g) falls to {np.min(b / m):.3g} (1 - D* computed as 1 - D_star "
+                "rounds to 0 where it is below 1e-16, and its log is -inf)"
+                + (" and both densities are 0 at some x (0 log 0 must count as 0: xlogy)"
+                   if np.any(a + b == 0) else ""))
+        if abs(c - want) < 1e-9:
+            continue
+        half = (a + b) / 2
+        eq6 = -np.log(4) + _trapezoid(_xlogy(a, a / np.where(half > 0, half, 1))
+                                      + _xlogy(b, b / np.where(half > 0, half, 1)), grid)
+        if abs(c - eq6) < 1e-9 and max(abs(mass[0] - 1), abs(mass[1] - 1)) > 1e-6:
+            raise AssertionError(
+                f"C_of_G = {c:.6f} for {label}, which is -log 4 + 2 JSD (Eq. 6); Eq. 4 gives "
+                f"{want:.6f}. Eq. 6 holds only for densities of mass 1, and here p_g integrates to "
+                f"{mass[0]:.4f} and p_data to {mass[1]:.4f}: compute Eq. 4's integral itself")
+        dx = grid[1] - grid[0]
+        even = (_xlogy(a, a / m) + _xlogy(b, b / m)).sum() * dx
+        if abs(c - even) < 1e-9 and not np.allclose(np.diff(grid), dx):
+            raise AssertionError(
+                f"C_of_G = {c:.6f} for {label}, a sum times x[1] - x[0]; the grid is not evenly "
+                f"spaced, and Eq. 4 by the trapezoid rule on it gives {want:.6f}: "
+                "trapezoid(..., x)")
+        raise AssertionError(f"C_of_G = {c:.6f} for {label}, but Eq. 4 by the trapezoid rule "
+                             f"gives {want:.6f} (p_data log D* + p_g log(1 - D*), integrated over x)")
+
+
+def _C(pd, pg, x):
+    m = np.where(pd + pg > 0, pd + pg, 1)
+    return _trapezoid(_xlogy(pd, pd / m) + _xlogy(pg, pg / m), x)
 
 
 @_exercise("Proposition 2, a step down C(G)")
-def check_step_p_g(step_p_g):
+def check_step_p_g(step_p_g, *, hidden, guard):
     """Lesson 3 (c): ``step_p_g(p_data, p_g, x, eta)`` moves little for a small eta, keeps a
-    density, never raises C(G), and brings it within 1e-3 of -log 4 in 30 steps of eta = 0.5."""
-    from scipy.integrate import trapezoid
-
-    from .. import theory, toy
-
+    density (by the trapezoid rule on ``x``, even or not), never raises C(G), and from
+    N(1.5, 0.5^2) brings it within 1e-3 of -log 4 in 30 steps of eta = 0.5; on other grids,
+    densities and etas its steps lower C(G) at least a quarter of the way to -log 4."""
+    gauss = lambda x, mu, s: np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * np.sqrt(2 * np.pi))  # noqa: E731
     x = np.linspace(-4, 5, 1801)
-    p_data, p_g = theory.p_data(x, 0.0, toy.STD), theory.p_data(x, 1.5, toy.STD)
-    small = step_p_g(p_data.copy(), p_g.copy(), x.copy(), 1e-3)
-    expect_shape(small, x.shape, "step_p_g(p_data, p_g, x, eta)")
-    small = np.asarray(small, dtype=np.float64)
-    assert np.all(np.isfinite(small)) and abs(trapezoid(small, x) - 1) < 1e-6, (
-        f"with eta = 0.001, p_g integrates to {trapezoid(small, x):.6f}, not 1: normalise it by "
-        "trapezoid(new, x)")
-    assert np.max(np.abs(small - p_g)) < 0.01 * p_g.max(), (
-        "with eta = 0.001 the step should move p_g only a little: a gradient step, not a jump")
-    p_t, curve = p_g, [theory.C_of_G(p_data, p_g, x)]
-    for t in range(30):
-        p_t = np.asarray(step_p_g(p_data.copy(), p_t.copy(), x.copy(), 0.5), dtype=np.float64)
-        assert np.all(np.isfinite(p_t)) and np.all(p_t >= 0), (
-            f"step {t + 1}: p_g has negative or non-finite values; a density stays >= 0")
-        assert abs(trapezoid(p_t, x) - 1) < 1e-6, (
-            f"step {t + 1}: p_g integrates to {trapezoid(p_t, x):.6f}, not 1: normalise it by "
-            "trapezoid(new, x)")
-        curve.append(theory.C_of_G(p_data, p_t, x))
-    assert np.all(np.diff(curve) < 1e-12), (
-        f"C(G) went up along your steps: {np.round(curve[:6], 4)} ...; step against the gradient "
-        "log(1 - D*)")
-    assert abs(curve[-1] + np.log(4)) < 1e-3, (
-        f"after 30 steps C(G) = {curve[-1]:.5f}, not within 1e-3 of -log 4 = {-np.log(4):.5f}")
+    uneven = np.sort(np.concatenate([[-5.0, 6.0], np.random.default_rng(7).uniform(-5, 6, 1200)]))
+    cases = [("p_g = N(1.5, 0.5^2)", gauss(x, 0, 0.5), gauss(x, 1.5, 0.5), x, 0.5, 30, 1e-3),
+             ("an uneven grid", gauss(uneven, 0, 0.8), gauss(uneven, 1, 0.6), uneven, 0.3, 12, None),
+             ("two bumps of p_data", 0.5 * gauss(x, -1, 0.4) + 0.5 * gauss(x, 2, 0.4),
+              gauss(x, 0.5, 1.0), x, 0.8, 12, None)]
+    if hidden:
+        x2 = np.linspace(-10, 10, 801)
+        cases.append(("a wide grid", gauss(x2, -3, 2), gauss(x2, 4, 1), x2, 0.6, 15, None))
+    for label, p_data, p_g, grid, eta, n_steps, target in cases:
+        small = unchanged(step_p_g, (p_data.copy(), p_g.copy(), grid.copy(), 1e-3),
+                          ("p_data", "p_g", "x", "eta"))
+        expect_shape(small, grid.shape, "step_p_g(p_data, p_g, x, eta)")
+        small = np.asarray(small, dtype=np.float64)
+        assert np.all(np.isfinite(small)) and abs(_trapezoid(small, grid) - 1) < 1e-6, (
+            f"{label}, eta = 0.001: p_g integrates to {_trapezoid(small, grid):.6f} by the "
+            "trapezoid rule on x, not 1: normalise it by trapezoid(new, x)")
+        assert np.max(np.abs(small - p_g)) < 0.01 * p_g.max(), (
+            f"{label}: with eta = 0.001 the step should move p_g only a little: a gradient step, "
+            "not a jump")
+        p_t, curve = p_g, [_C(p_data, p_g, grid)]
+        for t in range(n_steps):
+            p_t = np.asarray(step_p_g(p_data.copy(), p_t.copy(), grid.copy(), eta), dtype=np.float64)
+            assert p_t.shape == grid.shape and np.all(np.isfinite(p_t)) and np.all(p_t >= 0), (
+                f"{label}, step {t + 1}: p_g has negative or non-finite values; a density stays >= 0")
+            assert abs(_trapezoid(p_t, grid) - 1) < 1e-6, (
+                f"{label}, step {t + 1}: p_g integrates to {_trapezoid(p_t, grid):.6f}, not 1: "
+                "normalise it by trapezoid(new, x)")
+            curve.append(_C(p_data, p_t, grid))
+        assert np.all(np.diff(curve) < 1e-12), (
+            f"{label}, eta = {eta}: C(G) went up along your steps: {np.round(curve[:6], 4)} ...; step "
+            "against the gradient log(1 - D*)")
+        gap = curve[-1] + np.log(4)
+        if target is not None:
+            assert gap < target, (f"{label}: after {n_steps} steps C(G) = {curve[-1]:.5f}, not "
+                                  f"within {target:g} of -log 4 = {-np.log(4):.5f}")
+        else:
+            assert gap < 0.75 * (curve[0] + np.log(4)), (
+                f"{label}, eta = {eta}: after {n_steps} steps C(G) went from {curve[0]:.4f} only "
+                f"to {curve[-1]:.4f}, less than a quarter of the way to -log 4 = {-np.log(4):.4f}")
 
 
 # Lesson 4 -------------------------------------------------------------------------------------
 
-def _check_g_loss(loss_fn, objective, formula, name):
-    from ..losses import generator_loss
+_ORDINARY = "ordinary batches (|l| < 30)"
 
+
+def _logit_family(hidden):
+    """(label, logits (m, 1), ordinary?): ordinary batches first, then the extremes."""
+    rng = np.random.default_rng([5, hidden])
+    yield "a batch of 64", rng.normal(0, 3, (64, 1)), True
+    yield "a batch of 1", np.array([[0.3]]), True
+    yield "a batch of 5", rng.normal(0, 8, (5, 1)).clip(-29, 29), True
+    if hidden:
+        yield "a batch of 17", rng.normal(2, 5, (17, 1)).clip(-29, 29), True
+    yield ("logits [-1000, -50, -10, -1, 0, 1, 10, 50, 1000]",
+           np.array([[-1000.0], [-50.0], [-10.0], [-1.0], [0.0], [1.0], [10.0], [50.0], [1000.0]]), False)
+    yield "logits [745, -745]", np.array([[745.0], [-745.0]]), False
+    yield "a batch of 1 at -1000", np.array([[-1000.0]]), False
+    if hidden:
+        yield "logits of +-1e6", np.array([[1e6], [-1e6], [3.0]]), False
+
+
+def _softplus(u):
+    return np.logaddexp(0, u)
+
+
+def _check_g_loss(loss_fn, objective, formula, name, hidden):
     # +-1000: sigmoid(-1000) underflows to 0 and sigmoid(1000) rounds to 1 in float64, so a log
     # of a sigmoid is -inf on one side or the other. (At +-50 only one side rounds.)
-    extreme = np.array([[-1000.0], [-50.0], [-10.0], [-1.0], [0.0], [1.0], [10.0], [50.0], [1000.0]])
-    batch = np.random.default_rng(5).normal(0, 3, (64, 1))
-    for logits in (extreme, batch):
-        m = len(logits)
-        loss, dlogits = expect_pair(loss_fn(logits.copy()), f"{name}(logits) should return (loss, dlogits)")
-        expect_shape(dlogits, logits.shape, f"{name}'s dlogits")
+    for label, logits, ordinary in _logit_family(hidden):
+        m = logits.size
+        sig = np.exp(-_softplus(-logits))                      # sigmoid, without overflow
+        if objective == "minimax":
+            want_loss, want_d = float(np.mean(-_softplus(logits))), -sig / m
+        else:
+            want_loss, want_d = float(np.mean(_softplus(-logits))), (sig - 1) / m
+        agreed = "" if ordinary else f"; on {_ORDINARY} your answer agrees"
+        out = unchanged(loss_fn, (logits.copy(),), ("logits",))
+        loss, dlogits = expect_pair(out, f"{name}(logits) should return (loss, dlogits)")
+        expect_shape(dlogits, logits.shape, f"{name}'s dlogits for {label}")
         loss, dlogits = np.asarray(loss, dtype=np.float64), np.asarray(dlogits, dtype=np.float64)
         assert np.all(np.isfinite(loss)) and np.all(np.isfinite(dlogits)), (
-            f"not finite at logits of +-1000: loss {loss}, dlogits {dlogits.ravel()}; never take "
-            "the log of a sigmoid (it rounds to 0 or 1): write softplus with np.logaddexp(0, u)")
+            f"not finite at {label}: loss {loss}, dlogits {dlogits.ravel()[:9]}{agreed}. At these "
+            "logits sigmoid(l) rounds to exactly 0 or 1 in float64 (and exp(l) overflows), so a "
+            "log of a sigmoid is infinite there: write softplus with np.logaddexp(0, u)")
         assert loss.size == 1, f"the loss should be one number (the mean), got shape {loss.shape}"
-        want_loss, want_d = generator_loss(logits, objective)
         _known_mistakes(loss, [
-            (m * want_loss, "the loss is the sum over the batch; it should be the mean"),
-            (-want_loss, "the loss has the wrong sign")])
+            (m * want_loss, f"{label}: the loss is the sum over the batch; it should be the mean"),
+            (-want_loss, f"{label}: the loss has the wrong sign")], want=want_loss)
         assert np.allclose(loss, want_loss, rtol=1e-10, atol=1e-12), (
-            f"loss {float(loss):.6g}, expected the mean of {formula} = {float(want_loss):.6g}")
+            f"{label}: loss {float(loss):.6g}, expected the mean of {formula} = {want_loss:.6g}"
+            f"{agreed}")
         _known_mistakes(dlogits, [
             (m * want_d, "dlogits is the per-sample derivative: the loss is a mean, so divide by "
                          f"m = {m} (mind the 1/m)"),
-            (-want_d, "dlogits has the wrong sign")])
+            (-want_d, "dlogits has the wrong sign")], want=want_d)
         assert np.allclose(dlogits, want_d, rtol=1e-8, atol=1e-15), (
-            f"dlogits differ from the derivative of the mean loss by up to "
-            f"{np.max(np.abs(dlogits - want_d)):.3g}")
+            f"{label}: dlogits differ from the derivative of the mean loss by up to "
+            f"{np.max(np.abs(dlogits - want_d)):.3g}{agreed}")
 
 
-@_exercise("Minimax G loss on logits")
-def check_minimax_loss(minimax_loss):
-    """Lesson 4: ``minimax_loss(logits) -> (loss, dlogits)`` against
-    ``losses.generator_loss(logits, "minimax")``, at logits of +-1000 and on a batch."""
-    _check_g_loss(minimax_loss, "minimax", "log(1 - sigmoid(l))", "minimax_loss")
+_G_LOSS = ("minigan.losses:generator_loss", "minigan.losses:bce_with_logits",
+           "minigan.gan:GAN._generator_loss")
 
 
-@_exercise("Non-saturating G loss on logits")
-def check_non_saturating_loss(non_saturating_loss):
-    """Lesson 4: ``non_saturating_loss(logits)`` against ``generator_loss(logits,
-    "non-saturating")``, at logits of +-1000 and on a batch."""
-    _check_g_loss(non_saturating_loss, "non-saturating", "-log sigmoid(l)", "non_saturating_loss")
+@_exercise("Minimax G loss on logits", refuse=_G_LOSS)
+def check_minimax_loss(minimax_loss, *, hidden, guard):
+    """Lesson 4: ``minimax_loss(logits) -> (loss, dlogits)``, the mean of ``log(1 - sigmoid(l))``
+    and its gradient, on batches of several sizes (1 included), then at logits of +-745 and
+    +-1000."""
+    _check_g_loss(minimax_loss, "minimax", "log(1 - sigmoid(l))", "minimax_loss", hidden)
+
+
+@_exercise("Non-saturating G loss on logits", refuse=_G_LOSS)
+def check_non_saturating_loss(non_saturating_loss, *, hidden, guard):
+    """Lesson 4: ``non_saturating_loss(logits)``, the mean of ``-log sigmoid(l)`` and its
+    gradient, on batches of several sizes, then at logits of +-745 and +-1000."""
+    _check_g_loss(non_saturating_loss, "non-saturating", "-log sigmoid(l)", "non_saturating_loss", hidden)
