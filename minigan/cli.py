@@ -51,11 +51,18 @@ class Interrupted(Exception):
     """The user stopped the run (Ctrl-C); its message says what was saved (exit status 130)."""
 
 
+# The folders output_folder created in this command, deepest first: run() removes those still
+# empty when the command fails, so that a run stopped before its first checkpoint leaves nothing.
+_made = []
+
+
 def output_folder(path):
     """Create ``path`` (and its parents) and check a file can be written there, before any work
-    is done; raises :class:`Failure` naming the folder and why."""
+    is done; raises :class:`Failure` naming the folder and why. The folders it creates are taken
+    back by :func:`run` if the command then fails while they are still empty."""
     path = Path(path)
     try:
+        _made[:0] = [p for p in (path, *path.parents) if not p.exists()]
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".minigan-write-test"
         probe.write_bytes(b"")
@@ -93,11 +100,17 @@ def image_file(path, flag="--out"):
 def run(prog, main, argv=None):
     """Call ``main(argv)``. A user's mistake ends with ``prog: error: <message>`` on stderr and
     status 2; a Ctrl-C ends with status 130 and one line: the command's own (what it saved), or,
-    where it had set no handler (loading data, downloading), that it was interrupted."""
+    where it had set no handler (loading data, downloading), that it was interrupted. A command
+    that fails removes the output folders it made that are still empty (nothing saved in them)."""
     from . import backend, checkpoint, data  # the errors this library raises for a user's files
+    from .download import remove_if_empty
 
+    _made.clear()
+    finished = False
     try:
-        return main(argv)
+        result = main(argv)
+        finished = True
+        return result
     except Interrupted as err:
         print(err, file=sys.stderr)
         raise SystemExit(130) from None
@@ -110,3 +123,7 @@ def run(prog, main, argv=None):
         # BackendUnavailable: --backend cupy on a machine without CuPy or a GPU
         print(f"{prog}: error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+    finally:
+        if not finished:
+            remove_if_empty(_made)
+        _made.clear()

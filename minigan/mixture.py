@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import cli, training
+from . import training
 from .gan import GAN
 from .layers import Linear, ReLU, Sequential
 from .optim import SGD
@@ -178,10 +178,12 @@ def _circle(centre, radius):
 
 def main(argv=None):
     """The command line; a user's mistake ends with one message and exit status 2."""
+    from . import cli  # the command line's helpers: the library (``mg.mixture``) never loads them
     return cli.run("python -m minigan.mixture", _main, argv)
 
 
 def _main(argv):
+    from . import cli
     parser = argparse.ArgumentParser(prog="python -m minigan.mixture",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, type=Path, help="folder for mixture.png")

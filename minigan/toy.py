@@ -35,7 +35,7 @@ from scipy.integrate import trapezoid
 from scipy.special import ndtri
 from tqdm import tqdm
 
-from . import cli, theory, training
+from . import theory, training
 from .gan import GAN
 from .layers import Linear, ReLU, Sequential, Tanh, sigmoid
 from .optim import SGD
@@ -237,10 +237,12 @@ def animate(frames, path, fps=8):
 
 def main(argv=None):
     """The command line; a user's mistake ends with one message and exit status 2."""
+    from . import cli  # the command line's helpers: the library (``mg.toy``) never loads them
     return cli.run("python -m minigan.toy", _main, argv)
 
 
 def _main(argv):
+    from . import cli
     parser = argparse.ArgumentParser(prog="python -m minigan.toy", description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, type=Path, help="folder for figure1.png (and .gif)")
     parser.add_argument("--gif", action="store_true", help="also write an animation of training")

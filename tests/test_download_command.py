@@ -13,9 +13,9 @@ import pytest
 
 import minigan as mg
 from minigan import datafiles
+from minigan.download import __main__ as download_command
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = Path(os.environ.get("MINIGAN_DATA_DIR", "/nonexistent")) / "mnist"
 FILES = [f"{stem}.gz" for part in ("train", "test") for stem in datafiles.IDX_FILES[part]]
 
 
@@ -30,11 +30,11 @@ def no_traceback(result):
     assert "Traceback" not in result.stderr and "Warning" not in result.stderr, result.stderr
 
 
-@pytest.mark.skipif(not all((SHARED_MNIST / f).is_file() for f in FILES),
-                    reason="needs the MNIST files in $MINIGAN_DATA_DIR/mnist to serve as a mirror")
-def test_downloads_mnist_from_a_mirror_into_the_folder_load_reads(tmp_path):
-    mirror = tmp_path / "mirror"
-    shutil.copytree(SHARED_MNIST, mirror)
+def test_downloads_mnist_from_a_mirror_into_the_folder_load_reads(shared_data_dir, tmp_path):
+    mirror = tmp_path / "mirror"            # the MNIST the tests found, served as a local mirror
+    mirror.mkdir()
+    for f in FILES:
+        shutil.copy(shared_data_dir / "mnist" / f, mirror / f)
     cache = tmp_path / "cache"             # no --data-dir, no MINIGAN_DATA_DIR: the default cache
     result = command("mnist", "--mirror", str(mirror), env_update={"XDG_CACHE_HOME": str(cache)})
     assert result.returncode == 0, result.stderr
@@ -57,7 +57,7 @@ def run_in_process(capsys, *args):
     """``python -m minigan.download args`` in this process (faster than a subprocess): the exit
     status and what reached stderr."""
     with pytest.raises(SystemExit) as exit_info:
-        mg.download.main(list(args))
+        download_command.main(list(args))
     return exit_info.value.code, capsys.readouterr().err
 
 

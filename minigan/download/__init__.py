@@ -13,7 +13,6 @@ The course's data in one step, into the folder ``mg.data.load`` reads (``--data-
 Each file shows a progress bar and is checked against its published checksum before it is
 saved; files already there are checked too. A failure ends with one line and exit status 2.
 """
-import argparse
 import hashlib
 import http.client
 import os
@@ -87,10 +86,31 @@ def download_file(urls, dest, verify=None, timeout=60):
     (which raises ValueError on a bad file), and only then renames it onto ``dest`` with
     ``os.replace`` (atomic within one folder). A failed or interrupted try removes its temporary
     file, so ``dest`` is either absent or complete and checked. Raises DownloadError listing
-    every URL tried, why it failed, and what to do instead.
+    every URL tried, why it failed, and what to do instead; a failure (or Ctrl-C) also removes the
+    folders this call created for ``dest`` while they are still empty, so that an offline first
+    run leaves no empty ``~/.cache/minigan/mnist/`` behind.
     """
     dest = Path(dest)
+    made = [p for p in (dest.parent, *dest.parent.parents) if not p.exists()]  # deepest first
     dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _download_file(urls, dest, verify, timeout)
+    except BaseException:
+        remove_if_empty(made)
+        raise
+
+
+def remove_if_empty(folders):
+    """Remove each of ``folders`` (deepest first) that is empty; stop at the first that is not,
+    since the folders above it then hold it. Used to take back the folders a failed step made."""
+    for folder in folders:
+        try:
+            Path(folder).rmdir()
+        except OSError:  # not empty, already gone, or not ours to remove: keep it and its parents
+            return
+
+
+def _download_file(urls, dest, verify, timeout):
     failures, bad_file = [], False
     for url in urls:
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
@@ -169,37 +189,3 @@ def mirror_url(mirror):
                             "(train-images-idx3-ubyte.gz, ...) or a URL")
         mirror = folder.resolve().as_uri()
     return mirror if mirror.endswith("/") else mirror + "/"
-
-
-def main(argv=None):
-    """The command line; a failure ends with one line and exit status 2."""
-    from .. import cli  # only the command line needs it
-    return cli.run("python -m minigan.download", _main, argv)
-
-
-def _main(argv):
-    from .. import data  # data imports this module: import it only when the command runs
-
-    p = argparse.ArgumentParser(
-        prog="python -m minigan.download",
-        description="Download a data set, checked against its published checksums, into the "
-                    "folder minigan reads: --data-dir, else $MINIGAN_DATA_DIR, else "
-                    "~/.cache/minigan.")
-    p.add_argument("name", nargs="?", default="mnist", choices=[*datafiles.NAMES, "all"],
-                   help="the data set (default: mnist, all the lessons need)")
-    p.add_argument("--data-dir", type=Path, help="the data folder (it must exist)")
-    p.add_argument("--mirror", help="a folder or base URL (https://, file://) holding the files "
-                                    "under their usual names, tried instead of the usual mirrors")
-    args = p.parse_args(argv)
-    names = datafiles.NAMES if args.name == "all" else (args.name,)
-    for name in names:
-        usual = MIRRORS[name]
-        if args.mirror:
-            MIRRORS[name] = [mirror_url(args.mirror)]
-        try:
-            folder = data.fetch(name, args.data_dir, download=True)
-        finally:
-            MIRRORS[name] = usual
-        for split in ("train", "test"):  # reads every file, checking its checksum
-            data.load(name, split, args.data_dir, download=False)
-        print(f"{name}: ready in {folder} (checksums verified)")
