@@ -14,6 +14,7 @@ net after the generator net has finished training." Here:
   so z cannot be recovered however good E is, while G(E(x)) can be close to x.
 """
 import numpy as np
+from tqdm.auto import tqdm
 
 from . import backend
 from .contract import run_backward
@@ -39,12 +40,22 @@ def _box(gan, z):
     return z
 
 
-def fit_encoder(gan, E=None, steps=1000, batch_size=100, lr=0.01, momentum=0.9, seed=0):
+def encoder_loss(e, z):
+    """``L = (1/m) sum_i 1/2 ||e_i - z_i||^2`` for predictions ``e = E(G(z))`` and targets ``z``,
+    both ``(m, z_dim)``; returns ``(L, dL/de)`` with ``dL/de = (e - z) / m`` (lesson 10's exercise)."""
+    m = len(e)
+    return 0.5 * ((e - z) ** 2).sum() / m, (e - z) / m
+
+
+def fit_encoder(gan, E=None, steps=1000, batch_size=100, lr=0.01, momentum=0.9, seed=0,
+                loss=encoder_loss, progress=False):
     """Train ``E`` (default :func:`encoder` sized to ``gan``) to predict ``z`` from ``G(z)``.
 
     G is frozen and run in evaluation mode; every update draws fresh ``z ~ p_z`` from a stream
-    seeded by ``seed``, so E never sees the same pair twice. Loss ``1/2 mean_batch ||E(G(z)) - z||^2``,
-    momentum SGD. An unconditional ``gan`` only. Returns ``(E, losses)``: the loss of every update.
+    seeded by ``seed``, so E never sees the same pair twice. ``loss(e, z) -> (L, dL/de)``, by default
+    :func:`encoder_loss`, ``1/2 mean_batch ||E(G(z)) - z||^2``; momentum SGD. ``progress=True`` shows
+    a tqdm bar (a notebook widget in Jupyter). An unconditional ``gan`` only.
+    Returns ``(E, losses)``: the loss of every update.
     """
     if gan.classes is not None:
         raise ValueError("fit_encoder: this GAN is conditional; inference of z from x is for an "
@@ -55,12 +66,12 @@ def fit_encoder(gan, E=None, steps=1000, batch_size=100, lr=0.01, momentum=0.9, 
         E = encoder(d, gan.z_dim, seed=seed, backend="cupy" if xp is not np else "numpy",
                     dtype=str(gan.dtype))
     opt, rng, losses = SGD(E, lr, momentum), backend.default_rng(np.random.SeedSequence([seed, 7]), xp), []
-    for _ in range(steps):
+    for _ in tqdm(range(steps), desc="training E", unit="update", disable=not progress, leave=False):
         z = gan.noise(batch_size, rng)
         x = gan.G.forward(z, train=False)
-        err = E.forward(x, train=True) - z
-        losses.append(float(0.5 * (err * err).sum(axis=1).mean()))
-        run_backward(E, err / batch_size, x.shape, needs_input_grad=False)  # dL/dE(x) = (E(x) - z) / m
+        value, de = loss(E.forward(x, train=True), z)
+        losses.append(float(value))
+        run_backward(E, de, x.shape, needs_input_grad=False)
         opt.step()
     return E, losses
 
@@ -70,15 +81,23 @@ def encode(gan, E, x):
     return _box(gan, E.forward(gan.xp.asarray(x, dtype=gan.dtype), train=False))
 
 
-def refine(gan, x, z, steps=200, lr=0.01):
+def refine(gan, x, z, steps=200, lr=0.01, y=None, progress=False):
     """Descend ``L(z) = 1/2 ||G(z) - x||^2`` (per sample) from ``z`` for ``steps`` gradient steps
     of size ``lr``, ``z`` kept in the prior's box; G is frozen. ``dL/dz = J_G(z)^T (G(z) - x)``,
-    which is ``G.backward(G(z) - x)`` with G's weight gradients not asked for. Returns ``z``."""
+    which is ``G.backward(G(z) - x)`` with G's weight gradients not asked for. A conditional G
+    draws ``G(z | y)``: give the labels ``y`` ``(n,)``; only ``z`` moves (G's input gradient is
+    ``[dL/dz, dL/dy]``, and the label's part is dropped). ``progress=True`` shows a tqdm bar.
+    Returns ``z``."""
     z = gan.xp.array(z, dtype=gan.dtype)
     x = gan.xp.asarray(x, dtype=gan.dtype)
-    for _ in range(steps):
-        residual = gan.G.forward(z, train=False) - x
-        z -= lr * run_backward(gan.G, residual, z.shape, requires_grad=False)
+    if (y is None) != (gan.classes is None):
+        raise ValueError(f"refine: y={'None' if y is None else 'labels'} for a GAN with classes={gan.classes}: "
+                         "give the labels y (n,) for a conditional G, and none for an unconditional one")
+    y = None if y is None else gan.xp.asarray(y)
+    for _ in tqdm(range(steps), desc="refining z", unit="step", disable=not progress, leave=False):
+        inputs = gan.condition(z, y)
+        residual = gan.G.forward(inputs, train=False) - x
+        z -= lr * run_backward(gan.G, residual, inputs.shape, requires_grad=False)[:, :z.shape[1]]
         z = _box(gan, z)
     return z
 

@@ -72,3 +72,39 @@ def test_a_conditional_gan_is_refused():
     gan = GAN(G, Sequential(Linear(12 + 2, 1, dtype="float64")), z_dim=3, classes=2)
     with pytest.raises(ValueError, match="conditional"):
         inference.fit_encoder(gan, steps=1)
+
+
+def test_the_encoder_loss_is_half_the_mean_squared_distance_and_fit_encoder_uses_the_loss_it_is_given():
+    e, z = np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [0.0, 3.0]])
+    L, de = inference.encoder_loss(e, z)
+    assert L == pytest.approx(0.5 * (1 + 4 + 9) / 2) and np.allclose(de, (e - z) / 2)
+    gan, seen = tiny_gan(), []
+    def loss(e, z):   # a student's loss, recorded: fit_encoder must call it, and descend its gradient
+        seen.append(e.shape)
+        return inference.encoder_loss(e, z)
+    E1, losses1 = inference.fit_encoder(gan, inference.encoder(12, 3, hidden=(8,), seed=1), steps=5, batch_size=4, loss=loss)
+    E2, losses2 = inference.fit_encoder(gan, inference.encoder(12, 3, hidden=(8,), seed=1), steps=5, batch_size=4)
+    assert seen == [(4, 3)] * 5 and losses1 == losses2
+    def doubled(e, z):   # another loss, another trajectory: the argument is not ignored
+        L, de = inference.encoder_loss(e, z)
+        return 2 * L, 2 * de
+    assert inference.fit_encoder(gan, inference.encoder(12, 3, hidden=(8,), seed=1), steps=5, batch_size=4,
+                                 loss=doubled)[1] != losses1
+
+
+def test_refining_z_of_a_conditional_g_moves_z_only_and_brings_g_closer_to_x():
+    s = np.random.SeedSequence(3).spawn(4)
+    G = Sequential(mg.layers.Concat([Sequential(Linear(3, 8, 1.0, s[0], dtype="float64"), ReLU()),
+                                     Sequential(Linear(2, 4, 1.0, s[1], dtype="float64"), ReLU())], [3, 2]),
+                   Linear(12, 12, 1.0, s[2], dtype="float64"), Sigmoid())
+    gan = GAN(G, Sequential(Linear(12 + 2, 1, 0.1, s[3], dtype="float64")), z_dim=3, classes=2)
+    y = np.array([0, 1, 1, 0, 1])
+    x = gan.sample(z=np.random.default_rng(1).uniform(-1, 1, (5, 3)), y=y)
+    z0 = np.random.default_rng(2).uniform(-1, 1, (5, 3))   # not 0: the untrained ReLUs would all sit at their kink
+    z = inference.refine(gan, x, z0, steps=200, lr=0.5, y=y)
+    before, after = (np.linalg.norm(gan.sample(z=zz, y=y) - x, axis=1).mean() for zz in (z0, z))
+    assert z.shape == (5, 3) and after < 0.7 * before, (before, after)
+    with pytest.raises(ValueError, match="labels y"):
+        inference.refine(gan, x, z0, steps=1)
+    with pytest.raises(ValueError, match="labels y"):
+        inference.refine(tiny_gan(), x, z0, steps=1, y=y)

@@ -143,3 +143,21 @@ def test_cupy_images_get_the_same_numbers(test_digits):
     for k in ("class_kl", "score", "fid"):
         assert on_gpu[k] == pytest.approx(on_cpu[k], rel=1e-3, abs=1e-3)
     assert np.array_equal(metrics.predict(cupy.asarray(x)), metrics.predict(x))
+
+
+def test_within_class_spread_tells_copies_from_variety_and_needs_one_label_per_image():
+    rng = np.random.default_rng(0)
+    varied = rng.uniform(0, 1, (200, 784)).astype(np.float32)
+    labels = np.repeat(np.arange(10), 20)
+    copies = np.repeat(varied[::4], 4, axis=0)          # each image drawn 4 times: a nearest twin at 0
+    assert metrics.within_class_spread(copies, labels) == pytest.approx(0, abs=1e-5)
+    spread = metrics.within_class_spread(varied, labels)
+    assert spread > 10 and metrics.within_class_spread(varied, labels) == spread
+    # one class only from another: the nearest neighbour is looked for within the label
+    two = np.concatenate([np.zeros((2, 784)), np.ones((2, 784))]).astype(np.float32)
+    assert metrics.within_class_spread(two, np.array([0, 1, 0, 1])) == pytest.approx(np.sqrt(784))
+    assert metrics.within_class_spread(two, np.array([0, 0, 1, 1])) == pytest.approx(0, abs=1e-5)
+    with pytest.raises(ValueError, match="one label per image"):
+        metrics.within_class_spread(varied, labels[:-1])
+    with pytest.raises(ValueError, match="two per class"):
+        metrics.within_class_spread(varied[:3], np.array([0, 1, 2]))
