@@ -81,8 +81,12 @@ def chapter_data(path, request, monkeypatch, tmp_path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_lesson_runs_top_to_bottom_with_its_solutions(path, request, monkeypatch, tmp_path):
     chapter_data(path, request, monkeypatch, tmp_path)
-    printed = execute(nbformat.read(path, as_version=4), path.name)
+    nb = nbformat.read(path, as_version=4)
+    printed = execute(nb, path.name)
     assert "not attempted yet" not in printed, f"{path.name}: a solution is missing"
+    import prose_claims   # a number beside a measure in the prose: printed by this run, or its source named
+    problems = prose_claims.uncited_prose(nb.cells[1:], printed)   # [0] is the kernel check
+    assert not problems, prose_claims.report(path.name, problems, "prose states an outcome this run did not print")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
