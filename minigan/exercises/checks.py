@@ -47,6 +47,7 @@ def check_tanh_backward(tanh_backward, *, hidden, guard):
     shapes (a batch of 1 included) and scales, y = +-1 and 0 among them, then the gradient checker
     on the library's ``Tanh`` with it as its backward (``StudentTanh``)."""
     for x, y, dy in _tanh_family(hidden):
+        guard.case = f"y and dy of shape {x.shape}"
         want = dy * (1 - y * y)
         dx = unchanged(tanh_backward, (y.copy(), dy.copy()), ("y", "dy"))
         expect_shape(dx, x.shape, f"tanh_backward(y, dy) for y of shape {x.shape}")
@@ -56,7 +57,8 @@ def check_tanh_backward(tanh_backward, *, hidden, guard):
             (dy * y * (1 - y), "dy * y * (1 - y) is the sigmoid's derivative; tanh' = 1 - y**2"),
             (dy * (1 - np.tanh(y) ** 2), "you took tanh of y, but y already is tanh(x): "
                                          "tanh'(x) = 1 - y**2"),
-            (dy * (1 - y), "dy * (1 - y): the derivative is 1 - y**2, y squared")], want=want)
+            (dy * (1 - y), "dy * (1 - y): the derivative is 1 - y**2, y squared")]
+            if x.size >= 4 else [], want=want)      # one entry cannot tell these mistakes apart
         assert _close(dx, want), (f"for y of shape {x.shape}, dx differs from dy * tanh'(x) by up to "
                                   f"{np.max(np.abs(np.asarray(dx, dtype=np.float64) - want)):.3g}: "
                                   "dx = dy * tanh'(x), with tanh' written using y = tanh(x)")
@@ -129,6 +131,7 @@ def check_maxout_backward(maxout_backward, *, hidden, guard):
     included), unit counts and piece counts, at several scales, then the gradient checker on
     ``StudentMaxout``."""
     for z, dy, pieces, ties in _maxout_family(hidden):
+        guard.case = f"z of shape {z.shape}, pieces={pieces}"
         batch, units = dy.shape
         grouped = z.reshape(batch, units, pieces)
         winner_first = np.arange(pieces) == grouped.argmax(axis=2)[:, :, None]
@@ -235,6 +238,7 @@ def check_best_y(best_y, *, hidden, guard):
     """Lesson 3 (a): ``best_y(a, b)`` is where ``a log y + b log(1 - y)`` is largest, for arrays
     of several shapes and for a and b from 1e-100 to 1e100."""
     for a, b in _best_y_family(hidden):
+        guard.case = f"a and b of shape {a.shape}"
         want = a / (a + b)
         y = unchanged(best_y, (a.copy(), b.copy()), ("a", "b"))
         expect_shape(y, a.shape, "best_y(a, b)")
@@ -280,6 +284,7 @@ def check_D_star_and_C_of_G(D_star, C_of_G, *, hidden, guard):
         grids = list(_grids(hidden))
     cases += [(label, pd, pg) for label, pd, pg, _ in grids]
     for label, pd, pg in cases:
+        guard.case = label
         total = pd + pg
         want = np.where(total > 0, pd / np.where(total > 0, total, 1), 0.5)
         mine = unchanged(D_star, (pd.copy(), pg.copy()), ("p_data", "p_g"))
@@ -293,6 +298,7 @@ def check_D_star_and_C_of_G(D_star, C_of_G, *, hidden, guard):
             f"{label}: D_star differs from p_data / (p_data + p_g) by up to "
             f"{np.nanmax(np.abs(mine - want)):.3g}")
     for label, a, b, grid in grids:
+        guard.case = label
         m = np.where(a + b > 0, a + b, 1)
         want = _trapezoid(_xlogy(a, a / m) + _xlogy(b, b / m), grid)
         c = unchanged(C_of_G, (a.copy(), b.copy(), grid.copy()), ("p_data", "p_g", "x"))
@@ -348,6 +354,7 @@ def check_step_p_g(step_p_g, *, hidden, guard):
         x2 = np.linspace(-10, 10, 801)
         cases.append(("a wide grid", gauss(x2, -3, 2), gauss(x2, 4, 1), x2, 0.6, 15, None))
     for label, p_data, p_g, grid, eta, n_steps, target in cases:
+        guard.case = f"{label}, eta {eta}"
         small = unchanged(step_p_g, (p_data.copy(), p_g.copy(), grid.copy(), 1e-3),
                           ("p_data", "p_g", "x", "eta"))
         expect_shape(small, grid.shape, "step_p_g(p_data, p_g, x, eta)")
@@ -405,10 +412,11 @@ def _softplus(u):
     return np.logaddexp(0, u)
 
 
-def _check_g_loss(loss_fn, objective, formula, name, hidden):
+def _check_g_loss(loss_fn, objective, formula, name, hidden, guard):
     # +-1000: sigmoid(-1000) underflows to 0 and sigmoid(1000) rounds to 1 in float64, so a log
     # of a sigmoid is -inf on one side or the other. (At +-50 only one side rounds.)
     for label, logits, ordinary in _logit_family(hidden):
+        guard.case = label
         m = logits.size
         sig = np.exp(-_softplus(-logits))                      # sigmoid, without overflow
         if objective == "minimax":
@@ -449,11 +457,11 @@ def check_minimax_loss(minimax_loss, *, hidden, guard):
     """Lesson 4: ``minimax_loss(logits) -> (loss, dlogits)``, the mean of ``log(1 - sigmoid(l))``
     and its gradient, on batches of several sizes (1 included), then at logits of +-745 and
     +-1000."""
-    _check_g_loss(minimax_loss, "minimax", "log(1 - sigmoid(l))", "minimax_loss", hidden)
+    _check_g_loss(minimax_loss, "minimax", "log(1 - sigmoid(l))", "minimax_loss", hidden, guard)
 
 
 @_exercise("Non-saturating G loss on logits", refuse=_G_LOSS)
 def check_non_saturating_loss(non_saturating_loss, *, hidden, guard):
     """Lesson 4: ``non_saturating_loss(logits)``, the mean of ``-log sigmoid(l)`` and its
     gradient, on batches of several sizes, then at logits of +-745 and +-1000."""
-    _check_g_loss(non_saturating_loss, "non-saturating", "-log sigmoid(l)", "non_saturating_loss", hidden)
+    _check_g_loss(non_saturating_loss, "non-saturating", "-log sigmoid(l)", "non_saturating_loss", hidden, guard)

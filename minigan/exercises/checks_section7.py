@@ -85,6 +85,7 @@ def check_concat_backward(concat_backward, *, hidden, guard):
 
     cases = [(0, 5), (1, 1), (2, 3)] + ([(1, 4), (0, 1)] if hidden else [])
     for variant, batch in cases:
+        guard.case = f"batch {batch}"
         rng = np.random.default_rng([11, variant, batch])
         yours, library = _watch(_conditional_layer(StudentConcat, variant)), _conditional_layer(Concat, variant)
         n_in = int(library.starts[-1])
@@ -121,6 +122,7 @@ def check_encoder_loss(encoder_loss, *, hidden, guard):
     on m = 1, m = 3 of z_dim 1, m = 17 of z_dim 9, at scales from 1e-3 to 1e3."""
     cases = [(6, 4, 1.0), (1, 5, 1.0), (3, 1, 1e3), (17, 9, 1e-3)] + ([(2, 30, 10.0), (40, 2, 1.0)] if hidden else [])
     for m, d, scale in cases:
+        guard.case = f"m = {m} codes of z_dim = {d}"
         rng = np.random.default_rng([12, m, d])
         e, z = scale * rng.standard_normal((m, d)), scale * rng.standard_normal((m, d))
         where = f"m = {m} codes of z_dim = {d}"
@@ -170,8 +172,9 @@ def _probe_family(hidden):
            r.standard_normal((12, 3)), np.arange(12) % 5, 0.01)
     yield "every label 2 of 3 classes, l2 = 2", r.standard_normal((4, 3)), r.standard_normal((6, 4)), np.full(6, 2), 2.0
     yield "one example, 2 classes, l2 = 0.5", r.standard_normal((1, 2)), r.standard_normal((1, 1)), np.array([1]), 0.5
-    yield ("logits of about +-1000, l2 = 1e-3", 300 * r.standard_normal((5, 4)), r.standard_normal((9, 5)),
-           r.integers(4, size=9), 1e-3)
+    W, f = r.standard_normal((5, 4)), r.standard_normal((9, 5))
+    W[0], f[:, 0] = 1000.0, 1.0 + 0.01 * r.standard_normal(9)      # every logit about 1000, rows
+    yield "logits of about 1000, l2 = 1e-3", W, f, r.integers(4, size=9), 1e-3   # differing by O(1)
     if hidden:
         yield "n = 50, d = 20, 10 classes, l2 = 0.1", r.standard_normal((20, 10)), r.standard_normal((50, 20)), \
             r.integers(1, 9, size=50), 0.1
@@ -185,6 +188,7 @@ def check_probe_loss(probe_loss, *, hidden, guard):
     d = 5 features and 10 classes at l2 = 0.3 and 0 (where no L2 term may be left), then label
     sets missing the top classes or holding one class, one example, and logits of about +-1000."""
     for where, W, f, y, l2 in _probe_family(hidden):
+        guard.case = where
         n, k = len(f), W.shape[1]
         out = unchanged(probe_loss, (W.copy(), f.copy(), y.copy(), l2), ("W", "f", "y", "l2"))
         loss, dW = expect_pair(out, "probe_loss(W, f, y, l2) should return (loss, dW)")

@@ -115,8 +115,9 @@ def check(title, hidden=False, refuse=()):
             raise CheckFailed(f"{title}: an assert of your code failed: {err}{_where(err)}") from None
     except Exception as err:  # the student's code crashed: say where, without the library's frames
         if not guard.called:
+            case = f"; the input: {guard.case}" if guard.case else ""
             raise CheckFailed(f"{title}: your code raised {type(err).__name__}: {err}"
-                              f"{_where(err)}") from None
+                              f"{_where(err)}{case}") from None
     if guard.called:
         raise CheckFailed(f"{title}: your answer calls {guards.shown(guard.called[0])}, the "
                           "library's own answer to this exercise; the exercise asks you to write "

@@ -150,6 +150,7 @@ class refusing:
     def __init__(self, targets):
         self.targets = {_where(t): t for t in targets}
         self.called = []
+        self.case = None      # the input the check is on, named in a crash's message
 
     def _hook(self, frame, event, arg):
         if event == "call":
