@@ -703,3 +703,18 @@ def test_hidden_families_accept_right_answers_and_refuse_wrong_ones():
     assert verdict(lambda *a: exercises.check_logit(*a, hidden=True),
                    lambda p, eps=1e-7: (lambda xp: xp.log(xp.clip(p, eps, 1 - eps)) - xp.log1p(-xp.clip(p, eps, 1 - eps)))(
                        mg.backend.array_module(p))) == "correct"
+
+
+def test_each_chapter_names_what_its_exercises_may_not_call():
+    import json
+    import re
+    from pathlib import Path
+    for path in sorted(Path(__file__).resolve().parents[1].glob("lessons/*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        lines = [line for c in cells if c["cell_type"] == "markdown"
+                 for line in "".join(c["source"]).splitlines() if line.startswith("**May not call:**")]
+        assert len(lines) == 1, f"{path.name}: one 'May not call' line, found {len(lines)}"
+        for check in set(re.findall(r"mg\.exercises\.(check_\w+)", code)):
+            for name in getattr(exercises, check).refuses:
+                assert f"`{name}`" in lines[0], f"{path.name} does not say that {name} is refused"
