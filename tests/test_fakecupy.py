@@ -1,5 +1,5 @@
 """The CuPy stand-in refuses what CuPy refuses, each against the NumPy-first idiom it mirrors,
-and exposes only names and keywords that the real CuPy 14.2 wheel has (tests/data/cupy_api.txt)."""
+and exposes only names and keywords that the real CuPy 14.2 wheel has (minigan/testing/cupy_api.txt)."""
 import inspect
 import math
 from pathlib import Path
@@ -10,7 +10,7 @@ import pytest
 import minigan as mg
 from minigan.testing import fakecupy as cp
 
-API = Path(__file__).parent / "data" / "cupy_api.txt"
+API = Path(cp.__file__).with_name("cupy_api.txt")
 
 
 def _real_api():
@@ -207,3 +207,169 @@ def test_the_probe_on_the_stand_in_prints_what_real_cupy_prints():
         assert done.returncode == 0, done.stderr
         assert done.stdout == expected
     assert expected.count(": ok") >= 15 and expected.count(": TypeError") >= 15
+
+
+# --- every name of real CuPy: offered, or said to be the stand-in's gap (issues 26 and 29) ----
+
+LACKS = "the stand-in lacks it"
+ELEMENTWISE_DOMAIN = {"arccosh": 1.5, "acosh": 1.5}   # where 0.25 is outside a ufunc's domain
+
+
+def _names(space):
+    return sorted(n.rpartition(".")[2] for n in _real_api() if n.rpartition(".")[0] == space)
+
+
+@pytest.mark.parametrize("space", ["cupy", "cupy.linalg", "cupy.ndarray", "cupy.random",
+                                   "cupy.random.Generator", "cupy.cuda.runtime"])
+def test_every_name_of_real_cupy_is_offered_or_said_to_be_the_stand_ins_gap(space):
+    owner = {"cupy": cp, "cupy.linalg": cp.linalg, "cupy.ndarray": cp.ones((2, 2)),
+             "cupy.random": cp.random, "cupy.random.Generator": cp.random.default_rng(0),
+             "cupy.cuda.runtime": cp.cuda.runtime}[space]
+    offered, lacking = [], []
+    for name in _names(space):
+        if name.startswith("__"):
+            continue
+        for _ in range(2):   # the same answer twice
+            try:
+                getattr(owner, name)
+            except AttributeError as err:
+                assert LACKS in str(err) and f"{space}.{name}" in str(err), (name, str(err))
+                lacking.append(name)
+            else:
+                offered.append(name)
+    assert offered or space == "cupy.cuda.runtime"
+
+
+def test_every_array_function_and_ufunc_numpy_also_has_is_offered():
+    from minigan.testing import cupy_names
+    api = _real_api()
+    missing = []
+    for qualified, (kind, _) in api.items():
+        space, _, name = qualified.rpartition(".")
+        home = {"cupy": np, "cupy.linalg": np.linalg}.get(space)
+        if home is None or kind not in ("function", "ufunc") or name in cupy_names.NOT_IMITATED:
+            continue
+        if hasattr(home, name) and not isinstance(getattr(home, name), type(np)):
+            try:
+                getattr(cp if space == "cupy" else cp.linalg, name)
+            except AttributeError:
+                missing.append(qualified)
+    assert not missing, f"CuPy and NumPy both have these, the stand-in does not: {missing}"
+    assert len([n for n, (k, _) in api.items() if k == "ufunc" and hasattr(cp, n.split(".")[1])]) \
+        == len([n for n, (k, _) in api.items() if k == "ufunc"])
+
+
+def test_a_name_cupy_lacks_too_gets_cupys_own_error_not_the_gap_message():
+    for owner, name in ((cp, "errstate"), (cp.random.default_rng(0), "normal"), (cp.ones(2), "nothing"),
+                        (cp.linalg, "expm")):
+        with pytest.raises(AttributeError) as err:
+            getattr(owner, name)
+        assert LACKS not in str(err.value)
+
+
+def _ufunc_inputs(name, types):
+    """Inputs for ufunc ``name`` in the first of its loops that is float64, float32, int64 or bool."""
+    loops = [t.split("->")[0] for t in types.removeprefix("types=").split(",") if "->" in t]
+    for code in "dflq?":
+        loop = next((lp for lp in loops if set(lp) == {code}), None)
+        if loop is not None:
+            break
+    else:
+        return None
+    dtype = np.dtype(code)
+    base = {"f": [0.25, 0.5, 0.75], "i": [1, 2, 3], "b": [True, False, True]}[dtype.kind]
+    start = ELEMENTWISE_DOMAIN.get(name, 0)
+    return [np.asarray([v + start * (dtype.kind == "f") + i for v in base], dtype) for i in range(len(loop))]
+
+
+def test_every_ufunc_of_cupy_computes_what_numpy_computes_and_refuses_a_numpy_array():
+    api = _real_api()
+    checked = 0
+    for qualified, (kind, sig) in sorted(api.items()):
+        if kind != "ufunc" or qualified.count(".") != 1:
+            continue
+        name = qualified.split(".")[1]
+        line = next(line for line in API.read_text().splitlines() if line.startswith(qualified + "\t"))
+        inputs = _ufunc_inputs(name, line.split("\t")[3] if line.count("\t") >= 3 else "")
+        if inputs is None:
+            continue
+        mine = getattr(cp, name)(*(cp.asarray(x) for x in inputs))
+        numpys = getattr(np, name)(*inputs)
+        for m, n in zip(mine if isinstance(mine, tuple) else (mine,), numpys if isinstance(numpys, tuple) else (numpys,)):
+            assert isinstance(m, cp.ndarray), name
+            np.testing.assert_allclose(m.get(), n, rtol=1e-12, equal_nan=True, err_msg=name)
+        with pytest.raises(TypeError, match="Unsupported type"):
+            getattr(cp, name)(*inputs)   # a NumPy array, as CuPy refuses it
+        checked += 1
+    assert checked >= 100
+
+
+SAMPLE_CALLS = [   # (function, arguments as host arrays): each compared with NumPy's answer
+    ("median", (np.arange(7.0),)), ("percentile", (np.arange(7.0), 25)), ("argsort", (np.array([3, 1, 2]),)),
+    ("cumprod", (np.arange(1, 5),)), ("diff", (np.array([1.0, 4.0, 9.0]),)), ("trace", (np.eye(3),)),
+    ("einsum", ("ij,jk->ik", np.eye(2), np.arange(4.0).reshape(2, 2))), ("tril", (np.ones((3, 3)),)),
+    ("nanmean", (np.array([1.0, np.nan, 3.0]),)), ("isclose", (np.ones(2), np.array([1.0, 2.0]))),
+    ("searchsorted", (np.array([1, 3, 5]), np.array([2, 4]))), ("roll", (np.arange(4), 1)),
+    ("take", (np.arange(5) * 2, np.array([0, 3]))), ("pad", (np.ones(2), 1)), ("kron", (np.eye(2), np.ones((1, 2)))),
+    ("tensordot", (np.ones((2, 3)), np.ones((3, 2)), 1)), ("vstack", ([np.ones(2), np.zeros(2)],)),
+    ("histogram", (np.array([0.1, 0.4, 0.5, 0.9]), 2)), ("meshgrid", (np.arange(2), np.arange(3))),
+    ("split", (np.arange(6), 3)), ("average", (np.arange(4.0),)), ("cov", (np.array([[1.0, 2.0, 4.0]]),)),
+    ("eye", (3,)), ("identity", (2,)), ("logspace", (0, 2, 3)), ("arctanh", (np.array([0.0, 0.5]),)),
+    ("moveaxis", (np.ones((2, 3)), 0, 1)), ("unique_counts", (np.array([1, 1, 2]),)),
+]
+
+
+@pytest.mark.parametrize("name,args", SAMPLE_CALLS, ids=[c[0] for c in SAMPLE_CALLS])
+def test_functions_lifted_from_numpy_answer_as_numpy_with_device_arrays(name, args):
+    def device(a):
+        if isinstance(a, np.ndarray):
+            return cp.asarray(a)
+        return [device(v) for v in a] if isinstance(a, list) else a
+
+    def host(r):
+        if isinstance(r, cp.ndarray):
+            return r.get()
+        return [host(v) for v in r] if isinstance(r, (list, tuple)) else r
+    mine = getattr(cp, name)(*map(device, args))
+    expected = getattr(np, name)(*args)
+    leaves = mine if isinstance(mine, (list, tuple)) else [mine]
+    assert all(isinstance(v, cp.ndarray) for v in leaves), (name, mine)
+    for m, e in zip(host(leaves), expected if isinstance(mine, (list, tuple)) else [expected]):
+        np.testing.assert_allclose(m, e, equal_nan=True)
+    if any(isinstance(a, np.ndarray) for a in args):
+        with pytest.raises(TypeError, match="Unsupported type"):
+            getattr(cp, name)(*args)   # host arrays refused, as CuPy refuses them
+
+
+def test_lifted_functions_take_only_cupys_keywords_and_methods_and_linalg_follow():
+    x = cp.asarray(np.array([1.0, 2.0, 4.0]))
+    with pytest.raises(TypeError, match="cupy.nanmean"):
+        cp.nanmean(x, where=x > 0)          # NumPy has where=, CuPy does not
+    with pytest.raises(TypeError, match="cupy.median"):
+        cp.median(x, nonsense=1)
+    assert float(x.cumprod()[-1]) == 8.0 and int(x.argsort()[0]) == 0
+    s = cp.linalg.svd(cp.asarray(np.diag([3.0, 2.0])))
+    assert isinstance(s.S, cp.ndarray) and np.allclose(s.S.get(), [3.0, 2.0])
+    assert np.allclose(cp.linalg.inv(cp.asarray(np.diag([2.0, 4.0]))).get(), np.diag([0.5, 0.25]))
+    with pytest.raises(TypeError, match="Unsupported type"):
+        cp.linalg.inv(np.eye(2))
+    assert np.isclose(float(np.median(x)), 2.0)   # NumPy's function dispatches to the stand-in's
+
+
+def test_a_right_logit_written_with_arctanh_is_accepted_on_the_stand_in(capsys):
+    """Issue 26: the GPU chapter's check refused this right answer, because the stand-in lacked
+    ``arctanh``; a wrong one is still refused."""
+    from minigan.exercises import CheckFailed, check_logit
+
+    def with_arctanh(p, eps=1e-7):
+        xp = mg.backend.array_module(p)
+        return 2 * xp.arctanh(2 * xp.clip(p, eps, 1 - eps) - 1)
+
+    def wrong(p, eps=1e-7):
+        xp = mg.backend.array_module(p)
+        return xp.arctanh(2 * xp.clip(p, eps, 1 - eps) - 1)   # half the logit
+    for _ in range(2):
+        check_logit(with_arctanh)
+        assert "correct" in capsys.readouterr().out
+        with pytest.raises(CheckFailed):
+            check_logit(wrong)

@@ -8,10 +8,11 @@ refuses what CuPy 14 refuses, with CuPy's exception types, so that the GPU path 
 line of CuPy's source it mirrors, is in that module's docstring):
 
 * **Names.** It offers only names real CuPy 14.2 has, with CuPy's keywords (the list is
-  ``tests/data/cupy_api.txt``, made from the real wheel). Every array function and ufunc on that
-  list that NumPy also has is offered; a CuPy name it cannot imitate on the CPU (kernels, memory
-  pools, streams, ...) raises ``AttributeError`` saying the *stand-in* lacks it, so a right answer is
-  never blamed for the stand-in's gap.
+  ``minigan/testing/cupy_api.txt``, made from the real wheel by ``tests/data/make_cupy_api.py``).
+  Every array function and ufunc on that list that NumPy also has is offered
+  (:mod:`minigan.testing.cupy_names` lifts NumPy's onto the stand-in's arrays); a CuPy name it
+  cannot imitate on the CPU (kernels, memory pools, streams, ...) raises ``AttributeError`` saying
+  the *stand-in* lacks it, so a right answer is never blamed for the stand-in's gap.
 * **Refusals.** Its arrays are not NumPy arrays: implicit conversion to NumPy, a NumPy array mixed
   into arithmetic, a host ``out=``, a non-scalar host value assigned into an array, and keywords
   CuPy lacks all raise, as on CuPy. Random generators have only CuPy's methods (no ``normal``,

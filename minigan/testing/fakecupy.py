@@ -17,7 +17,9 @@ NumPy, and refuses what CuPy 14 refuses, with CuPy's exception types::
 Put in place of ``cupy`` (:func:`install`, the ``fake_cupy`` fixture of ``tests/conftest.py``,
 or ``MINIGAN_FAKE_CUPY=1`` for a command line), ``backend.get("cupy")`` returns it, so
 ``--backend cupy`` runs on the CPU. Its names and signatures are the real CuPy 14.2 wheel's
-(``tests/data/cupy_api.txt``, checked by ``tests/test_fakecupy.py``); ``benchmarks/cupy_probe.py``
+(``cupy_api.txt`` beside this file, checked by ``tests/test_fakecupy.py``): what minigan uses is
+written out below; every other array function and ufunc NumPy also has is lifted from NumPy by
+:mod:`minigan.testing.cupy_names`; ``benchmarks/cupy_probe.py``
 tries NumPy-first idioms on it and must print the same on real CuPy (``benchmarks/cupy_probe.expected``). What it refuses, rule by rule (CuPy's source in brackets):
 
 * implicit conversion to NumPy: ``__array__`` raises; no ``__index__``, ``__contains__``,
@@ -42,8 +44,10 @@ What it CANNOT catch, because it computes with NumPy on the CPU:
   CUDA-graph capture, and speed beyond counts of syncs
 * cuRAND's actual numbers and their statistical quality
 * CuPy 13's value-based type promotion (this models CuPy 14, which follows NumPy 2)
-* names CuPy has that this module does not implement (``AttributeError`` here, a false failure:
-  add them from ``tests/data/cupy_api.txt``), and its own mistakes: the probe on a GPU bounds them
+* names CuPy has that have no NumPy twin (kernels, memory pools, FFT, legacy random functions):
+  an ``AttributeError`` that says the *stand-in* lacks the name, so a right answer is never blamed
+* functions lifted from NumPy follow NumPy's answers, not CuPy's where the two differ; and its own
+  mistakes: the probe on a GPU bounds them
 
 Device-to-host syncs (``.get()``, ``asnumpy``, ``.item()``, ``.tolist()``, ``float()``, ``int()``,
 ``bool()``, ``repr``/``str``/``format``) are counted in :data:`syncs` by kind; host-to-device
@@ -339,7 +343,9 @@ class ufunc:
         if out is not None and not isinstance(out, ndarray):
             raise TypeError(f"Unsupported type {type(out)}")
         with np.errstate(all="ignore"):
-            r = self._u(*ins, out=None if out is None else out._a, casting=casting, dtype=dtype)
+            r = self._u(*ins, **({} if out is None else {"out": out._a}), casting=casting, dtype=dtype)
+        if isinstance(r, tuple):  # divmod, frexp, modf: two arrays
+            return tuple(_wrap(v) for v in r)
         return out if out is not None else _wrap(r)
 
     def _operand(self, a):
@@ -804,6 +810,13 @@ class _Device:
 
 
 cuda.Device = _Device
+
+
+# --- every other name of real CuPy: NumPy's, lifted onto these arrays, or said to be lacking ---
+
+from .cupy_names import complete as _complete  # noqa: E402  (it builds on all of the above)
+
+_complete(sys.modules[__name__])
 
 
 # --- installing it as "cupy" ----------------------------------------------------------------

@@ -1,12 +1,13 @@
 """Write the public API of the installed CuPy to cupy_api.txt (run with a real CuPy; no GPU needed).
 
     python3 -m venv /tmp/venv-cupy && /tmp/venv-cupy/bin/pip install cupy-cuda12x numpy
-    /tmp/venv-cupy/bin/python tests/data/make_cupy_api.py > tests/data/cupy_api.txt
+    /tmp/venv-cupy/bin/python tests/data/make_cupy_api.py > minigan/testing/cupy_api.txt
 
 One line per public name: ``qualified-name<TAB>kind<TAB>signature`` (the signature from
 ``inspect`` or, for Cython functions, from the docstring's first line; ``?`` when neither has one).
 minigan's CuPy stand-in (``minigan/testing/fakecupy.py``) may expose only names listed here, with
-keywords listed here: ``tests/test_fakecupy.py`` checks it. Regenerate when the CuPy pin changes.
+keywords listed here, and offers every array function on it that NumPy also has (it reads the list
+at import, so the list ships in the package): ``tests/test_fakecupy.py`` checks it. Regenerate when the CuPy pin changes.
 """
 import inspect
 import re
