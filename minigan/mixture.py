@@ -144,14 +144,23 @@ def run_conditional(seed=0, gan=None, n=500, updates=CONDITIONAL_UPDATES):
     return conditional_coverage(gan, n, seed)
 
 
-def plot(results, path=None, seed=0):
-    """Scatter of the data and of each schedule's samples, side by side; written to ``path``
-    (PNG) if given. Returns the matplotlib ``Figure``."""
+def plot(results, path=None, seed=0, columns=None):
+    """Scatter of the data and of each schedule's samples, side by side (or ``columns`` to a row,
+    2.3 inches each: legible in a page's column, as lesson 8 on the course site shows it);
+    written to ``path`` (PNG) if given. Returns the matplotlib ``Figure``."""
+    import textwrap
     from matplotlib.figure import Figure  # no pyplot: runs headless, leaves notebooks alone
 
     data = sample_data(np.random.default_rng([seed, 2]), 2000)
-    fig = Figure(figsize=(4 * (len(results) + 1), 4.3))
-    axes = fig.subplots(1, len(results) + 1)
+    n = len(results) + 1
+    if columns is not None and not (isinstance(columns, int) and columns >= 1):
+        raise ValueError(f"plot: columns={columns!r}; give a whole number of panels per row, or None")
+    rows = 1 if columns is None else -(-n // columns)
+    width = 4 if columns is None else 2.3
+    fig = Figure(figsize=(width * (columns or n), (4.3 if columns is None else 2.7) * rows))
+    axes = np.atleast_1d(fig.subplots(rows, columns or n)).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
     panels = [("p_data: 8 Gaussians", data, "k")]
     for name, r in results.items():
         panels.append((f"{name}: {r['modes_hit']}/{MODES} modes, "
@@ -160,12 +169,13 @@ def plot(results, path=None, seed=0):
         for c in centres():
             ax.add_patch(_circle(c, 3 * SIGMA))
         ax.scatter(x[:, 0], x[:, 1], s=2, color=color, alpha=0.5)
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title if columns is None else textwrap.fill(title, 24), fontsize=9)
         ax.set_xlim(-3, 3)
         ax.set_ylim(-3, 3)
         ax.set_aspect("equal")
-    fig.suptitle(f"Section 6, the Helvetica scenario: 1 vs {G_STEPS} G updates per D update, "
-                 f"{G_UPDATES} G updates each; circles: 3 sigma around each mode", fontsize=9)
+    title = (f"Section 6, the Helvetica scenario: 1 vs {G_STEPS} G updates per D update, "
+             f"{G_UPDATES} G updates each; circles: 3 sigma around each mode")
+    fig.suptitle(title if columns is None else textwrap.fill(title, 100), fontsize=9)
     if path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
     return fig

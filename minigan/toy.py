@@ -185,22 +185,32 @@ def draw(ax, snap, before=None, show_D_star=False):
     ax.text((X[0] + X[-1]) / 2, Z_LINE - 0.2, snap["label"], ha="center", va="center", fontsize=9)
 
 
-def figure1(panels, path=None):
+def figure1(panels, path=None, columns=4):
     """Figure 1's four panels, with the caption (:func:`caption`) printed under them; written to
-    ``path`` (PNG) if given. Returns the matplotlib ``Figure`` (a notebook shows it inline)."""
+    ``path`` (PNG) if given. Returns the matplotlib ``Figure`` (a notebook shows it inline).
+    ``columns=4`` is the paper's row; ``columns=2`` is a 2 x 2 block that stays legible in a
+    page's column (lesson 3 on the course site)."""
+    import textwrap
     from matplotlib.figure import Figure  # no pyplot: runs headless, leaves notebooks alone
 
+    if columns not in (2, 4):
+        raise ValueError(f"figure1: columns={columns!r}; use 4 (the paper's row) or 2 (2 x 2)")
     a, b, c, d = (panels[k] for k in "abcd")
-    fig = Figure(figsize=(15, 4.2))
-    axes = fig.subplots(1, 4)
+    fig = Figure(figsize=(15, 4.2) if columns == 4 else (6.8, 7))
+    axes = fig.subplots(4 // columns, columns).ravel()
     draw(axes[0], a)
     draw(axes[1], b, show_D_star=True)
     draw(axes[2], c, before=b)
     draw(axes[3], d)
     for ax in axes[:3]:  # (d) has the same three curves as (a)
-        ax.legend(loc="upper right", fontsize=7, frameon=False)
-    fig.text(0.5, 0.02, caption(panels), ha="center", va="bottom", fontsize=8.5)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.12, wspace=0.05)
+        ax.legend(loc="upper right", fontsize=7 if columns == 4 else 9, frameon=False)
+    if columns == 4:
+        fig.text(0.5, 0.02, caption(panels), ha="center", va="bottom", fontsize=8.5)
+        fig.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.12, wspace=0.05)
+    else:
+        fig.text(0.5, 0.01, textwrap.fill(caption(panels), 110), ha="center", va="bottom",
+                 fontsize=9)
+        fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.16, wspace=0.05, hspace=0.05)
     if path is not None:
         fig.savefig(path, dpi=110)
     return fig
