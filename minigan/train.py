@@ -315,11 +315,16 @@ def trouble(history, config=None):
 
 
 def _what_to_try(config):
-    """What to change, in flags; the first command's recipe is not suggested to a run that uses it."""
+    """What to change, in flags; the first command's recipe is not suggested to a run that uses it,
+    and a run on the minimax loss is first pointed to the one Section 3 recommends."""
     if all(config.get(k) == v for k, v in PRESETS["first-run"].items()):
-        return "a smaller --lr (0.05) or another --seed"
-    return ("Algorithm 1's alternating update with more, smaller batches (--preset first-run), a smaller "
-            "--lr (0.05), or another --seed")
+        advice = "a smaller --lr (0.05) or another --seed"
+    else:
+        advice = ("Algorithm 1's alternating update with more, smaller batches (--preset first-run), a "
+                  "smaller --lr (0.05), or another --seed")
+    if config.get("g_objective") == "minimax":   # log(1 - D(G(z))) saturates once D rejects the samples
+        advice = f"G's non-saturating loss (--g-objective non-saturating, Section 3), {advice}"
+    return advice
 
 
 def report(out, history, grid, config, improved):
