@@ -9,26 +9,24 @@ of one "3" that happen to sit near the test set. A small classifier can::
     net = mg.metrics.classifier("mnist")                   # the network itself (minigan layers)
 
 The classifier is ``784 -> 500 ReLU -> 10`` softmax, built from :mod:`minigan.layers`, trained by
-minigan itself with :func:`train` (``python -m minigan.metrics --train mnist`` re-makes the shipped
-file) and stored as float16 in ``minigan/pretrained/<dataset>_classifier.npz`` together with the
-statistics of its hidden features on the data set's test split (the FID reference).
+minigan itself with :func:`train` (``python -m minigan.metrics --train mnist``, the command line in
+``metrics/__main__.py``, re-makes the shipped file) and stored as float16 in
+``minigan/pretrained/<dataset>_classifier.npz`` together with the statistics of its hidden features
+on the data set's test split (the FID reference).
 """
-import argparse
 import functools
-import time
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from . import cli
-from .backend import array_module, get, name, to_numpy
-from .checkpoint import CheckpointError
-from .layers import Linear, ReLU, Sequential
-from .losses import log_softmax, softmax_cross_entropy
-from .optim import SGD
+from ..backend import array_module, get, name, to_numpy
+from ..checkpoint import CheckpointError
+from ..layers import Linear, ReLU, Sequential
+from ..losses import log_softmax, softmax_cross_entropy
+from ..optim import SGD
 
-PRETRAINED = Path(__file__).parent / "pretrained"
+PRETRAINED = Path(__file__).parents[1] / "pretrained"
 DATASETS = ("mnist", "fashion-mnist")  # those with a shipped classifier; CIFAR-10 has none
 CLASSES, HIDDEN = 10, 500
 COVERED = 0.02  # a class is covered when it holds at least 2 % of the samples
@@ -244,35 +242,3 @@ def within_class_spread(images, labels):
     if not nearest:
         raise ValueError("within_class_spread: no label has two images; give at least two per class")
     return float(np.concatenate(nearest).mean())
-
-
-def main(argv=None):
-    """``python -m minigan.metrics --train DATASET``: re-make the shipped classifier with RECIPE."""
-    return cli.run("python -m minigan.metrics", _main, argv)
-
-
-def _main(argv):
-    from . import data
-    p = argparse.ArgumentParser(prog="python -m minigan.metrics", description=__doc__.split("\n\n")[0])
-    p.add_argument("--train", choices=DATASETS, required=True,
-                   help="train the classifier of this data set with the pinned recipe "
-                        f"({', '.join(f'{k}={v}' for k, v in RECIPE.items())})")
-    p.add_argument("--out", help="where to write it (default minigan/pretrained/DATASET_classifier.npz)")
-    p.add_argument("--data-dir", help="folder with the data sets (see minigan.data)")
-    args = p.parse_args(argv)
-    out = Path(args.out or PRETRAINED / f"{args.train}_classifier.npz")
-    cli.output_file(out)
-    x, y = data.load(args.train, "train", args.data_dir)
-    x_test, y_test = data.load(args.train, "test", args.data_dir)
-    started = time.time()
-    net = train(x, y)
-    save(net, out, x_test)
-    net, _, _ = _load(out)
-    logits = np.concatenate([lg for _, lg in _passes(net, x_test)])
-    accuracy = float((logits.argmax(axis=1) == y_test).mean())
-    print(f"{args.train}: test accuracy {accuracy:.2%} (float16 weights), {time.time() - started:.0f} s; wrote {out}")
-    return accuracy
-
-
-if __name__ == "__main__":
-    main()
