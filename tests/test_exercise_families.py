@@ -718,3 +718,22 @@ def test_each_chapter_names_what_its_exercises_may_not_call():
         for check in set(re.findall(r"mg\.exercises\.(check_\w+)", code)):
             for name in getattr(exercises, check).refuses:
                 assert f"`{name}`" in lines[0], f"{path.name} does not say that {name} is refused"
+
+
+def test_an_answer_that_rebinds_the_checks_helpers_or_unhooks_the_watch_is_still_judged():
+    def rebinds(q, t):
+        checks_training.expect_shape = lambda *a, **k: None
+        np.allclose = ALWAYS
+        return np.zeros(3, dtype=int)
+
+    def unhooks(q, t):
+        sys.setprofile(None)
+        return mg.figures.nearest_neighbours(q, t)
+
+    real = np.allclose
+    try:
+        refuses(exercises.check_nearest, (rebinds,), "should have shape")
+    finally:
+        np.allclose = real
+    assert checks_training.expect_shape is grading.expect_shape
+    refuses(exercises.check_nearest, (unhooks,), "turned off the check's watch")

@@ -113,6 +113,17 @@ def sealed():
 _MISSING = object()
 
 
+def reseal():
+    """Restore what the answer itself rebound while the check ran it (``checks._close = ...``
+    inside an answer); the notebook's own bindings from before the check come back at its end."""
+    for table in (_NUMPY, _LIBRARY):
+        for space, originals in list(table.items()):
+            current = vars(space)
+            for name, value in originals.items():
+                if current.get(name, _MISSING) is not value:
+                    setattr(space, name, value)
+
+
 # The library's own answer --------------------------------------------------------------------
 
 _WHERE = {}   # "minigan.layers:Tanh.backward" -> (file, first line of its code)
@@ -142,6 +153,9 @@ def shown(target):
     return f"mg.{module.removeprefix('minigan.')}.{qualname}"
 
 
+_ACTIVE = None   # the refusing() of the check now running
+
+
 class refusing:
     """While active, each function of ``targets`` raises :class:`Refused` when called (from any
     name), and ``self.called`` lists those that were. :meth:`paused` lets the check run the
@@ -161,13 +175,21 @@ class refusing:
                 raise Refused(target)
 
     def __enter__(self):
-        self._previous = sys.getprofile()
+        global _ACTIVE
+        self._previous, self._outer = sys.getprofile(), _ACTIVE
+        _ACTIVE = self
         if self.targets:
             sys.setprofile(self._hook)
         return self
 
     def __exit__(self, *exc):
+        global _ACTIVE
+        _ACTIVE = self._outer
         sys.setprofile(self._previous)
+
+    def watching(self):
+        """Whether the watch is still on (an answer may have called ``sys.setprofile``)."""
+        return not self.targets or sys.getprofile() == self._hook
 
     @contextlib.contextmanager
     def paused(self):
@@ -205,6 +227,10 @@ def unchanged(answer, args, names):
     """``answer(*args)``, then a failure naming the first argument the answer changed in place."""
     before = [_snapshot(a) for a in args]
     out = answer(*args)
+    reseal()
+    if _ACTIVE is not None and not _ACTIVE.watching():
+        raise AssertionError("your answer turned off the check's watch over the library's own answer "
+                             "(sys.setprofile): the exercise is to write it, not to hide the call")
     for name, value, old in zip(names, args, before):
         if old is not None:
             what = _changed(value, old)
