@@ -13,7 +13,11 @@ and a check cell of one line that hands it to this module::
 
 Each ``check_*`` function builds all its own test data inside (fixed seeds, nothing from earlier
 cells), so re-running any cell, in any order, never changes its verdict; the tests call every
-check with wrong answers of the kinds students write, and twice in a row. A check prints
+check with wrong answers of the kinds students write, and twice in a row. Each runs the answer over
+a family of inputs in which every argument varies, hands it arrays it must not change, compares
+with a formula of its own, and makes the library's own answer refuse to run meanwhile (the rules,
+and their limits, are in :mod:`.guards` and ``docs/API.md``); ``check_*(answer, hidden=True)``,
+for a grader's hidden tests, judges a larger family and fails on an untouched stub. A check prints
 ``Tanh backward: correct``; an untouched stub (``raise NotImplementedError()``) prints ``Tanh
 backward: not attempted yet`` and lets the notebook run on; a wrong answer raises
 :class:`CheckFailed`, whose message says what is wrong and where to look. If the student's own
@@ -34,7 +38,8 @@ We honour nbgrader's markers with a few lines of JSON handling instead of depend
 nbgrader, which brings JupyterLab, a server and a database with it; a notebook written for
 this module still works with nbgrader's own tools.
 
-Three rooms: ``grading`` (how a check judges and speaks); the checks, one per exercise
+Four rooms: ``grading`` (how a check judges and speaks); ``guards`` (what no answer may do:
+change its inputs, rebind what the check relies on, call the library's answer); the checks, one per exercise
 (``checks``: lessons 1-4, ``checks_training``: 5-9, ``checks_section7``: 10); ``student`` (the
 student version and its command line).
 """
