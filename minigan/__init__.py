@@ -8,7 +8,8 @@ logits), ``optim`` (SGD, momentum, schedules), ``gradcheck`` (finite differences
 (Algorithm 1), ``training`` (its outer loop: epochs and schedules), ``models`` (the paper's
 networks), ``rng`` (where the randomness lives), ``checkpoint``, ``data``, ``parzen`` (Table 1),
 ``figures`` (Figures 2 and 3), ``theory`` (Proposition 1, Theorem 1), ``toy`` (Figure 1),
-``mixture`` (Section 6), ``metrics`` (a classifier's view of samples), ``exercises`` (the lessons' self-checking exercises). Importing them loads neither CuPy nor matplotlib's pyplot.
+``mixture`` (Section 6), ``metrics`` (a classifier's view of samples), ``exercises`` (the lessons' self-checking exercises);
+beside the paper, ``testing`` holds the tools that test minigan itself (the CPU stand-in for CuPy), as ``numpy.testing``. Importing them loads neither CuPy nor matplotlib's pyplot.
 The command lines are ``python -m minigan.train``, ``.sample`` and ``.evaluate``.
 """
 import importlib
@@ -18,7 +19,7 @@ from . import (backend, checkpoint, contract, data, figures, gan, gradcheck, lay
 
 # Modules that are also command lines (python -m minigan.toy) load on first use, so that running
 # one does not find it already imported by this package.
-_ON_FIRST_USE = ("exercises", "metrics", "mixture", "toy")
+_ON_FIRST_USE = ("exercises", "metrics", "mixture", "testing", "toy")
 
 
 def __getattr__(name):
