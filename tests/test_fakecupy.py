@@ -373,3 +373,15 @@ def test_a_right_logit_written_with_arctanh_is_accepted_on_the_stand_in(capsys):
         assert "correct" in capsys.readouterr().out
         with pytest.raises(CheckFailed):
             check_logit(wrong)
+
+
+def test_lifted_functions_count_their_copies_and_syncs(fake_cupy):
+    x = fake_cupy.asarray(np.arange(3.0))
+    fake_cupy.copies_to_device.clear()
+    y = fake_cupy.asfortranarray(np.ones((2, 2)))           # host data to the device: allowed, counted
+    assert isinstance(y, fake_cupy.ndarray) and fake_cupy.copies_to_device["asfortranarray"] == 1
+    before = fake_cupy.sync_count()
+    assert "1." in fake_cupy.array_str(x) and x.tobytes() == np.arange(3.0).tobytes()
+    assert fake_cupy.sync_count() == before + 2
+    fake_cupy.median(x), fake_cupy.cumprod(x)                 # computed on the "device": no sync
+    assert fake_cupy.sync_count() == before + 2

@@ -29,6 +29,9 @@ API = Path(__file__).with_name("cupy_api.txt")
 # CuPy functions that copy host data to the device: they take NumPy arrays.
 HOST_DATA = {"asanyarray", "asarray_chkfinite", "asfortranarray", "require", "copy", "frombuffer",
              "fromfile", "fromiter", "fromstring", "genfromtxt", "load", "loadtxt", "from_dlpack"}
+# They read device data out to the host (a file, bytes, text): each is a device-to-host sync.
+TO_HOST = {"array2string", "array_repr", "array_str", "save", "savez", "savez_compressed", "savetxt",
+           "tobytes", "tofile", "dump", "dumps"}
 # NumPy has them, but run on the stand-in they would call back into Python with host arrays
 # (CuPy passes device arrays, or compiles a kernel): better missing than wrong.
 NOT_IMITATED = {"apply_along_axis", "apply_over_axes", "piecewise", "fromfunction", "vectorize",
@@ -148,6 +151,10 @@ def complete(cp):
                     sig.bind(*args, **kwargs)
                 except TypeError as err:  # a keyword CuPy lacks, or too many arguments: as on CuPy
                     raise TypeError(f"{qualified}(): {err}") from None
+            if host_data and args and not isinstance(args[0], device_array):
+                cp.copies_to_device[name] += 1
+            if name in TO_HOST:
+                cp._sync(name)
             with np.errstate(all="ignore"):
                 return to_device(np_function(*to_host(args, name, host_data),
                                              **{k: to_host(v, name, host_data) for k, v in kwargs.items()}))
@@ -165,6 +172,8 @@ def complete(cp):
                     sig.bind(*((self,) if "self" in sig.parameters else ()), *args, **kwargs)
                 except TypeError as err:
                     raise TypeError(f"{qualified}(): {err}") from None
+            if name in TO_HOST:
+                cp._sync(name)
             with np.errstate(all="ignore"):
                 return to_device(getattr(self._a, name)(*to_host(args, name, False),
                                                         **{k: to_host(v, name, False) for k, v in kwargs.items()}))
