@@ -404,7 +404,8 @@ class _NumpyOnDevice:
     would run too, but what the exercise's rule forbids."""
 
     def __init__(self, xp):
-        self.kind = None if xp is np else getattr(xp, "ndarray", None)
+        # only the stand-in's class can take a patch (NumPy's and CuPy's are built-in types)
+        self.kind = getattr(xp, "ndarray", None) if xp.__name__.endswith("fakecupy") else None
         self.calls = []
 
     def __enter__(self):
