@@ -69,8 +69,9 @@ def test_a_failed_download_keeps_the_folders_that_were_there_and_what_they_hold(
 
 
 def test_an_offline_first_run_leaves_no_empty_run_or_data_folder(tmp_path):
-    for _ in range(2):
-        status, err = offline("train", "--epochs", 1, "--out", "runs/mnist", home=tmp_path)
+    for _ in range(2):   # the README's first command, as written there
+        status, err = offline("train", "--preset", "first-run", "--epochs", 10, "--out", "runs/mnist",
+                              home=tmp_path)
         one_line_error(status, err, "train", "could not download")
         assert tree(tmp_path) == [], f"left behind: {tree(tmp_path)}"
 
