@@ -42,12 +42,13 @@ def check_train_epoch(train_epoch, *, hidden, guard):
     steps and schedules. The data do not divide into batches, the learning rate changes by a
     factor per update, and the updates' statistics differ, so an incomplete last batch, an
     off-by-one lr, or the last update's statistics cannot pass."""
-    cases = [(1, 110, 20, 2, 7, 1.5), (2, 90, 10, 3, 0, 1.3), (1, 53, 4, 1, 3, 1.1)]
-    cases += [(3, 97, 5, 4, 12, 1.2), (1, 131, 64, 2, 0, 2.0)] if hidden else []
-    for k, n, batch_size, epoch, step, decay in cases:
+    cases = [(1, 110, 20, 2, 7, 1.5, (0.5, 0.9, 3)), (2, 90, 10, 3, 0, 1.3, (0.5, 0.9, 3)),
+             (1, 53, 4, 1, 3, 1.1, (0.3, 0.6, 4))]
+    cases += [(3, 97, 5, 4, 12, 1.2, (0.2, 0.8, 6)), (1, 131, 64, 2, 0, 2.0, (0.5, 0.7, 2))] if hidden else []
+    for k, n, batch_size, epoch, step, decay, ramp in cases:
         guard.case = f"k = {k}, {n} images, batch_size {batch_size}, epoch {epoch}, from step {step}"
         lr_at = optim.ExponentialDecay(0.5, decay, 1e-6)
-        momentum_at = optim.LinearRamp(0.5, 0.9, 3)
+        momentum_at = optim.LinearRamp(*ramp)
         seed = 5 + step
         x = np.random.default_rng([6, k, n]).random((n, 8))
         per_update = k * batch_size
