@@ -1,4 +1,10 @@
-"""``python -m minigan.exercises``: write the student version of lessons (see :mod:`.student`)."""
-from .student import main
+"""``python -m minigan.exercises``: write the student version of lessons (see :mod:`.student`);
+``python -m minigan.exercises course``: make an nbgrader course folder (see :mod:`.course`)."""
+import sys
 
-main()
+if sys.argv[1:2] == ["course"]:
+    from .course import main
+    main(sys.argv[2:])
+else:
+    from .student import main
+    main()
