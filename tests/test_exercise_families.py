@@ -16,7 +16,7 @@ import minigan as mg
 from minigan import exercises
 from minigan.exercises import checks, checks_section7, checks_training, grading, guards
 from minigan.layers import Concat, Dropout, Linear, Tanh, sigmoid
-from test_exercise_checks import (C_right, D_star_right, _Fixed, accepts, make_train_epoch, maxout_loop,
+from test_exercise_checks import (C_right, D_star_right, _Fixed, accepts, make_train_epoch, maxout_argmin, maxout_loop,
                                   minimax_right, modes_variant, non_saturating_right, parzen_right,
                                   refuses, step_right, verdict)
 from test_exercise_checks_section7 import concat_variant, encoder_right, probe_variant
@@ -611,6 +611,22 @@ CASES = [  # (check, a right answer, a wrong answer, public names a notebook mig
      (lambda z0, z1, s: z0 + np.linspace(0, 1, s)[:, None] ** 2 * (z1 - z0),), [(mg.figures, "interpolate")]),
     (exercises.check_modes_hit, (modes_loops,), (modes_variant(radius=1),), [(mg.mixture, "coverage")]),
     (exercises.check_probe_loss, (probe_loops,), (probe_variant(no_l2=True),), []),
+    (exercises.check_fixed_linear, (_Fixed,), (fixed_variant(squeeze=True),), [(mg.layers.Linear, "backward")]),
+    (exercises.check_maxout_backward, (maxout_put,), (maxout_argmin,), [(mg.layers.Maxout, "backward")]),
+    (exercises.check_dropout_backward, (lambda m, dy, p: dy * m / (1 - p),), (lambda m, dy, p: dy * m / p,),
+     [(mg.layers.Dropout, "backward")]),
+    (exercises.check_step_p_g, (step_right,), (lambda pd, pg, x, eta: step_right(pd, pg, x, -eta),), []),
+    (exercises.check_non_saturating_loss, (non_saturating_right,),
+     (lambda l: (np.log1p(np.exp(-l)).mean(), (sigmoid(l) - 1) / len(l)),), [(mg.losses, "bce_with_logits")]),
+    (exercises.check_train_epoch, (make_train_epoch(),), (make_train_epoch(lr_after=True),),
+     [(mg.training, "steps")]),
+    (exercises.check_prediction, (lambda g: 3,), (lambda g: 9,), []),
+    (exercises.check_logit, (lambda p, eps=1e-7: (lambda xp: xp.log(xp.clip(p, eps, 1 - eps))
+                                                  - xp.log1p(-xp.clip(p, eps, 1 - eps)))(mg.backend.array_module(p)),),
+     (lambda p, eps=1e-7: mg.backend.array_module(p).log(p / (1 - p)),), []),
+    (exercises.check_concat_backward, (concat_variant(),), (concat_variant(reversed_dx=True),),
+     [(mg.layers.Concat, "backward")]),
+    (exercises.check_encoder_loss, (encoder_right,), (lambda e, z: (encoder_right(e, z)[0], e - z),), []),
 ]
 
 
@@ -651,6 +667,8 @@ def test_rebinding_before_the_first_check_still_finds_numpys_own_functions():
     (exercises.check_tanh_backward, lambda y, dy: Tanh.backward(type("T", (), {"y": y})(), dy), "Tanh.backward"),
     (exercises.check_D_star_and_C_of_G, (lambda pd, pg: mg.theory.D_star(pd, pg)), "theory.D_star"),
     (exercises.check_modes_hit, lambda x, c, s, share: mg.mixture.coverage(x)[0], "mixture.coverage"),
+    (exercises.check_maxout_backward, lambda z, dy, p: (lambda layer: (layer.forward(z), layer.backward(dy))[1])(
+        mg.layers.Maxout(z.shape[1], dy.shape[1], p, dtype="float64")), "Maxout.backward"),
     (exercises.check_non_saturating_loss, lambda l: mg.gan.GAN._generator_loss(
         type("G", (), {"objective": "non-saturating"})(), l), "GAN._generator_loss"),
 ])
