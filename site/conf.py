@@ -9,9 +9,12 @@ project = "minigan"
 author = "the minigan authors"
 copyright = "the minigan authors"
 
-extensions = ["myst_nb", "sphinx-mathjax-offline"]   # (its module name has hyphens)
+extensions = ["myst_nb", "sphinx-mathjax-offline",   # (its module name has hyphens)
+              "sphinx_copybutton"]                   # a copy button on every code block
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3           # "#the-1d-game" links between the Markdown pages resolve
+# Copy the code, not the prompts or the line numbers.
+copybutton_exclude = ".linenos, .gp, .go"
 
 # The chapters arrive executed by build.py (figures under any MPLBACKEND, solutions out of the
 # shown code); Sphinx only renders them.
@@ -25,11 +28,20 @@ html_show_sourcelink = False
 
 html_title = "minigan: GANs from scratch"
 html_theme = "sphinx_book_theme"
+html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
+# minigan.css: nothing scrolls the page sideways; minigan-search.js: clean search snippets;
+# minigan-console.js: the theme's informational console lines dropped (see the file).
+html_css_files = ["minigan.css"]
+html_js_files = ["minigan-console.js", "minigan-search.js"]
 html_theme_options = {
     "use_download_button": False,  # it offers the page's own notebook: run with the solutions
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
     "show_toc_level": 2,
 }
+# One search box: the theme already puts one at the top of the sidebar (a search button on a
+# phone); its default sidebar would add a second.
+html_sidebars = {"**": ["navbar-logo.html", "icon-links.html", "sbt-sidebar-nav.html"]}
 # pydata-sphinx-theme logs "Got invalid theme mode" on a fresh browser profile without this.
 html_context = {"default_mode": "auto"}

@@ -1,9 +1,11 @@
 """The course website, checked as a reader meets it: every page opened in a real headless
 Chromium (Debian's ``chromium``, driven by Playwright) served from this machine.
 
-A page fails on a request that leaves the machine, a console or page error, an HTTP status of
-400 or more, math left untypeset, a chapter without decoded figures, a solution in the shown code,
-or a broken internal link or anchor. The site under test is ``$MINIGAN_SITE_DIR`` when set (CI
+A page fails on a request that leaves the machine, any console message or page error, an HTTP
+status of 400 or more, a page that scrolls sideways at 1280 or 390 px wide, a code block without
+its copy button, math left untypeset, a chapter without decoded figures, a figure whose smallest
+text reads under 9 pt at the page's width, a solution in the shown code, a repository file named
+without a link to its page, or a broken internal link or anchor. The site under test is ``$MINIGAN_SITE_DIR`` when set (CI
 builds it first with ``MINIGAN_FAST=1 python site/build.py``); otherwise it is built here, which
 takes a few minutes. Without the ``site`` extra, or without ``chromium``, these tests skip.
 """
@@ -28,7 +30,8 @@ LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 BUILD = ROOT / "site" / "build.py"
 ZIP = "minigan-student-notebooks.zip"
 SITE_EXTRA = 'the site needs the site extra: pip install -e ".[site]"'
-for module in ("sphinx", "myst_nb", "sphinx_book_theme", "nbclient", "nbformat", "ipykernel"):
+for module in ("sphinx", "myst_nb", "sphinx_book_theme", "sphinx_copybutton", "nbclient",
+               "nbformat", "ipykernel"):
     pytest.importorskip(module, reason=SITE_EXTRA)
 pytest.importorskip("sphinx-mathjax-offline", reason=SITE_EXTRA)
 
@@ -36,8 +39,21 @@ from minigan.exercises import BEGIN, END, STUB, student_version  # noqa: E402
 
 pytestmark = pytest.mark.site
 
-PAGES = ["index.html", "api.html", "paper.html", "results.html"] + [
+# The landing page, every docs/*.md and the results as pages of their own, every chapter.
+PAGES = ["index.html", "results.html"] + [
+    f"{p.stem.lower()}.html" for p in sorted((ROOT / "docs").glob("*.md"))] + [
     f"lessons/{p.stem}.html" for p in LESSONS]
+WIDTHS = (1280, 390)            # a laptop's browser window and a phone
+SMALLEST_TEXT_CSS_PX = 12       # 9 pt
+
+
+def repository_files():
+    """The repository's files, as the reader would name them (tracked or new, not ignored)."""
+    run = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                         cwd=ROOT, capture_output=True, text=True)
+    if run.returncode != 0:
+        pytest.skip("naming repository files needs a git checkout")
+    return {n for n in run.stdout.splitlines() if (ROOT / n).is_file()}
 
 
 def source_of(cell):
@@ -73,6 +89,11 @@ def build_site(out, lessons, work, env_extra):
                           "--work", str(work)], env=env, capture_output=True, text=True)
     assert run.returncode == 0, f"site/build.py failed:\n{run.stdout}\n{run.stderr}"
     assert "Traceback" not in run.stderr, run.stderr
+    # A quiet build that shows progress: one line per chapter with its time, no kernel warnings.
+    assert "WARNING" not in run.stderr + run.stdout, run.stderr
+    for path in sorted(lessons.glob("*.ipynb")):
+        assert re.search(rf"^{re.escape(path.name)}: (executed|cached) in \d+\.\d s",
+                         run.stdout, re.MULTILINE), run.stdout
     return out
 
 
@@ -104,6 +125,27 @@ def test_the_landing_page_links_every_chapter_and_the_zip(site):
     command = re.search(r"```bash\n(.*?)\n", readme).group(1)
     text = html.unescape(re.sub(r"<[^>]+>", "", page))   # the words, without highlighting
     assert command.split("&&")[-1].strip() in text, "the landing page lacks the README's commands"
+
+
+def text_of(fragment):
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).replace("#", "").strip()
+
+
+def test_every_chapter_is_titled_lesson_n(site):
+    for path in LESSONS:
+        page = (site / "lessons" / f"{path.stem}.html").read_text()
+        title = text_of(re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1))
+        assert title.startswith(f"Lesson {int(path.name[:2])} — "), (path.name, title)
+
+
+def test_the_landing_page_says_each_heading_once_and_has_a_favicon(site):
+    page = (site / "index.html").read_text()
+    article = page[page.index("<article"):page.index("</article>")]
+    headings = [text_of(h) for h in re.findall(
+        r'<(?:h[1-6]|p class="caption)[^>]*>(.*?)</(?:h[1-6]|p)>', article, re.S)]
+    assert len(headings) >= 3 and len(headings) == len(set(headings)), headings
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page)
+    assert icon and (site / icon.group(1)).is_file(), "no favicon: the browser asks for one and gets a 404"
 
 
 def test_the_student_zip_holds_every_chapter_with_the_exercises_blank(site):
@@ -202,7 +244,49 @@ CHECK_PAGE = """async () => {
   r.images = imgs.map(i => ({src: i.src, ok: i.complete && i.naturalWidth > 0}));
   r.inputs = [...document.querySelectorAll('.cell_input')].map(e => e.innerText);
   r.links = [...document.querySelectorAll('a[href]')].map(a => a.href);
+  // code blocks, and those that carry sphinx-copybutton's button
+  r.blocks = document.querySelectorAll('article div.highlight').length;
+  r.copyable = [...document.querySelectorAll('article div.highlight')]
+      .filter(e => e.querySelector('button.copybtn')).length;
+  // names in the prose (inline code and words) that are not inside a link or a code block
+  const words = [];
+  const walk = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const e = n.parentElement, code = e.closest('code');
+    if (e.closest('a, pre, h1, script, style, mjx-container, .cell_output')) continue;
+    if (code && /\\s/.test(code.textContent.trim())) continue;   // a command line, not a name
+    words.push(...n.textContent.split(/[\\s,;:()"'“”‘’]+/));
+  }
+  r.unlinked = [...new Set(words.filter(w => /[.\\/]/.test(w)))];
+  // figures: how wide each is shown against how wide it was drawn
+  r.figures = [...document.querySelectorAll('article img')]
+      .filter(i => new URL(i.src).pathname.includes('/_images/'))
+      .map(i => ({src: new URL(i.src).pathname, shown: i.getBoundingClientRect().width,
+                  natural: i.naturalWidth}));
   return r;
+}"""
+
+OVERFLOW = """() => {
+  // Anything of the article reaching past the window, unless it sits in a box that scrolls
+  // (a code block, an equation, a table) and that box itself fits.
+  const vw = document.documentElement.clientWidth;
+  const scrolls = e => {
+    for (let a = e.parentElement; a; a = a.parentElement) {
+      const s = getComputedStyle(a).overflowX;
+      if ((s === 'auto' || s === 'scroll') && a.getBoundingClientRect().right <= vw + 1) return true;
+    }
+    return false;
+  };
+  const out = [];
+  if (document.documentElement.scrollWidth > vw + 1)
+    out.push(`the page is ${document.documentElement.scrollWidth} px wide`);
+  for (const e of document.querySelectorAll('article *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && (r.right > vw + 1 || r.left < -1) && !scrolls(e))
+      out.push(`${e.tagName.toLowerCase()}.${e.className} reaches ${Math.round(r.right)} px: ` +
+               (e.textContent || '').trim().slice(0, 40));
+  }
+  return out.slice(0, 5);
 }"""
 
 
@@ -237,6 +321,17 @@ def browser():
         b.close()
 
 
+def smallest_text_px(png):
+    """The height of the smallest text a figure drew, in its own pixels, as site/build.py's
+    kernels record it in the PNG; None when it has no such record (a picture, not a plot)."""
+    from PIL import Image
+    if not png.is_file():
+        return None
+    with Image.open(png) as im:
+        value = getattr(im, "text", {}).get("minigan:smallest-text-px")
+    return float(value) if value else None
+
+
 def ids_of(path):
     return set(re.findall(r'\bid="([^"]+)"', path.read_text(errors="replace")))
 
@@ -256,14 +351,33 @@ def page_problems(browser, server, site, page, lesson=None):
             r.abort()
     context.route("**/*", route)
     p = context.new_page()
-    p.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+    p.on("console", lambda m: problems.append(f"console {m.type}: {m.text}"))
     p.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     p.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
     try:
         p.goto(f"{server}/{page}", wait_until="load")
         r = p.evaluate(CHECK_PAGE)
+        for width in WIDTHS:      # the same page, in a window 1280 px wide, then a phone's
+            p.set_viewport_size({"width": width, "height": 900})
+            problems += [f"scrolls sideways at {width} px: {o}" for o in p.evaluate(OVERFLOW)]
+        p.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        r["figures"] = p.evaluate(CHECK_PAGE)["figures"]     # shown widths at 1280 px
     finally:
         context.close()
+
+    if r["copyable"] < r["blocks"]:
+        problems.append(f"copy button on {r['copyable']} of {r['blocks']} code blocks")
+    files = repository_files()
+    names = sorted({w.rstrip(".") for w in r["unlinked"]} & files)
+    if names:
+        problems.append(f"repository files named without a link: {names}")
+    for f in r["figures"]:
+        smallest = smallest_text_px(site / unquote(f["src"]).lstrip("/"))
+        if smallest is not None and f["natural"]:
+            css_px = smallest * f["shown"] / f["natural"]
+            if css_px < SMALLEST_TEXT_CSS_PX - 0.05:
+                problems.append(f"figure text {css_px * 0.75:.1f} pt at 1280 px (under 9 pt): "
+                                f"{f['src']}")
 
     # math: every TeX span typeset, none in error, no delimiters left in the prose
     if r["typeset"] < r["math"] or (r["math"] and not r.get("mathjax")):
@@ -313,10 +427,28 @@ def test_page_in_a_real_browser(page, site, server, browser):
     assert not problems, f"{page}:\n" + "\n".join(problems)
 
 
+def test_every_repository_file_a_page_names_has_a_page_that_passes(site, server, browser):
+    """The pages under files/ show the repository files the other pages name (the link check
+    of those pages proves each name leads to one); each is checked as the other pages are."""
+    pages = sorted(p.relative_to(site).as_posix() for p in (site / "files").rglob("*.html"))
+    assert len(pages) >= 5, f"only {pages} show repository files: do the pages name none?"
+    problems = [f"{page}: {problem}" for page in pages
+                for problem in page_problems(browser, server, site, page)]
+    assert not problems, "\n".join(problems)
+
+
 FAULTS = {   # what is put into a good chapter page -> what the check must report
     "cdn": ('<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>',
             "request leaving the machine"),
     "console": ("<script>console.error('boom')</script>", "console error"),
+    "console-log": ("<script>console.log('hello')</script>", "console log"),
+    "overflow": ('<div style="width: 1500px">a line too wide for the page</div>', "scrolls sideways at 1280"),
+    "phone": ('<p style="white-space: nowrap">' + "a long line that a phone cannot show " * 3 + "</p>",
+              "scrolls sideways at 390"),
+    "unlinked": ('<p>See <code class="docutils literal notranslate"><span class="pre">'
+                 'benchmarks/RESULTS.md</span></code>.</p>', "named without a link"),
+    "no-copy-button": (None, "copy button on"),
+    "small-figure": (None, "under 9 pt"),
     "pageerror": ("<script>notDefinedAnywhere()</script>", "page error"),
     "missing": ('<img src="../_images/missing.png">', "HTTP 404"),
     "no-mathjax": (None, "untypeset math"),
@@ -340,6 +472,10 @@ def test_the_browser_check_refuses_broken_pages(site, browser, tmp_path):
             page = re.sub(r'<img[^>]+_images/[^>]+>', "", good)
         elif name == "no-mathjax":
             page = re.sub(r'<script[^>]+mathjax/[^>]+></script>', "", good)
+        elif name == "no-copy-button":
+            page = re.sub(r'<script[^>]+copybutton[^>]+></script>', "", good)
+        elif name == "small-figure":      # the chapter's first figure, shown a quarter as wide
+            page = re.sub(r'(<img[^>]+_images/[^>]+?)(/?>)', r'\1 style="width: 25%"\2', good, count=1)
         else:
             page = good.replace("</article>", snippet.format(solution=html.escape(solution))
                                 + "</article>", 1)
@@ -355,3 +491,35 @@ def test_the_browser_check_refuses_broken_pages(site, browser, tmp_path):
             assert all(v == verdicts[0] for v in verdicts), f"{name}: verdicts differ {verdicts}"
     finally:
         httpd.shutdown()
+
+
+SEARCH_BOXES = """() => [...document.querySelectorAll(
+    '.search-button__button, form.bd-search, #searchbox form')]
+  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 &&
+                 getComputedStyle(e).visibility !== 'hidden'; }).length"""
+
+
+def test_one_search_box_and_clean_search_snippets(site, server, browser):
+    """One search box on a page, at 1280 px and on a phone; a search finds the chapters and its
+    snippets are words of the page: no header buttons ("System Settings Light Dark"), no raw TeX."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    messages = []
+    try:
+        p = context.new_page()
+        p.on("console", lambda m: messages.append(f"console {m.type}: {m.text}"))
+        p.goto(f"{server}/lessons/{LESSONS[0].stem}.html", wait_until="load")
+        for width in WIDTHS:
+            p.set_viewport_size({"width": width, "height": 900})
+            assert p.evaluate(SEARCH_BOXES) == 1, f"{p.evaluate(SEARCH_BOXES)} search boxes at {width} px"
+        p.goto(f"{server}/search.html?q=discriminator", wait_until="load")
+        p.wait_for_selector("#search-results p.context", timeout=30_000)
+        p.wait_for_function("document.querySelector('#search-results .search-summary')"
+                            " && document.querySelectorAll('#search-results li').length > 2")
+        p.wait_for_timeout(1000)      # the snippets arrive one page at a time
+        snippets = p.eval_on_selector_all("#search-results p.context", "ps => ps.map(p => p.textContent)")
+    finally:
+        context.close()
+    assert len(snippets) >= 3, snippets
+    dirty = [s for s in snippets if re.search(r"System Settings|Light Dark|\\\(|\\\[|\$\$", s)]
+    assert not dirty, dirty
+    assert not messages, messages
