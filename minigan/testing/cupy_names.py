@@ -38,7 +38,8 @@ NOT_IMITATED = {"apply_along_axis", "apply_over_axes", "piecewise", "fromfunctio
                 "broadcast", "flatiter", "poly1d", "c_", "r_", "mgrid", "ogrid"}
 # Names CuPy keeps from NumPy 1, which NumPy 2 dropped: what each stood for.
 NUMPY1 = {"alltrue": np.all, "sometrue": np.any, "product": np.prod, "cumproduct": np.cumprod,
-          "round_": np.round, "trapz": np.trapezoid, "msort": lambda a: np.sort(a, axis=0),
+          "round_": np.round, "trapz": getattr(np, "trapezoid", None) or np.trapz,   # NumPy 1: trapz only
+          "msort": lambda a: np.sort(a, axis=0),
           "in1d": lambda ar1, ar2, assume_unique=False, invert=False:
               np.isin(ar1, ar2, assume_unique=assume_unique, invert=invert).ravel(),
           "cfloat": np.complex128, "complex_": np.complex128, "float_": np.float64,
