@@ -78,6 +78,7 @@ def chapter_data(path, request, monkeypatch, tmp_path):
         monkeypatch.setenv("MINIGAN_DATA_DIR", str(tmp_path))
 
 
+@pytest.mark.learning   # a chapter's prose and asserts state what its short runs learn
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_lesson_runs_top_to_bottom_with_its_solutions(path, request, monkeypatch, tmp_path):
     chapter_data(path, request, monkeypatch, tmp_path)
