@@ -14,7 +14,8 @@ import scipy.special
 
 import minigan as mg
 from minigan import exercises
-from minigan.exercises import checks, checks_section7, checks_training, grading, guards
+from minigan.exercises import (checks, checks_gpu, checks_section7, checks_theory, checks_training, grading,
+                               guards)
 from minigan.layers import Concat, Dropout, Linear, Tanh, sigmoid
 from test_exercise_checks import (C_right, D_star_right, _Fixed, accepts, make_train_epoch, maxout_argmin, maxout_loop,
                                   minimax_right, modes_variant, non_saturating_right, parzen_right,
@@ -638,7 +639,7 @@ def test_rebinding_any_public_name_never_changes_a_verdict(monkeypatch, check, r
         monkeypatch.setattr(np, name, ALWAYS)
     monkeypatch.setattr(np, "isfinite", lambda a: np.ones(np.shape(a), dtype=bool))
     monkeypatch.setattr(np, "abs", lambda a: np.zeros(np.shape(a)))
-    for module in (grading, checks, checks_training, checks_section7):
+    for module in (grading, checks, checks_theory, checks_training, checks_gpu, checks_section7):
         for helper in ("_close", "_known_mistakes", "expect_shape", "expect_pair", "unchanged"):
             if hasattr(module, helper):
                 monkeypatch.setattr(module, helper, lambda *a, **k: a[0] if a else None)
@@ -674,7 +675,7 @@ def test_rebinding_before_the_first_check_still_finds_numpys_own_functions():
 ])
 def test_calling_the_librarys_answer_is_refused_and_the_library_works_after(check, answer, name):
     answers = (answer, C_right) if check is exercises.check_D_star_and_C_of_G else (answer,)
-    refuses(check, answers, f"calls mg.", name, "the exercise asks you to write it")
+    refuses(check, answers, "calls mg.", name, "the exercise asks you to write it")
     assert sys.getprofile() is None
     assert mg.theory.D_star(np.array([1.0]), np.array([1.0]))[0] == 0.5       # usable again
 
@@ -700,7 +701,7 @@ def test_only_the_untouched_stub_is_not_attempted(capsys):
         raise NotImplementedError("ties: TODO")
 
     def partial(y, dy):
-        dx = dy * (1 - y)
+        dx = dy * (1 - y)  # noqa: F841 (begun, not finished)
         raise NotImplementedError()
 
     def prints_correct(y, dy):

@@ -40,16 +40,18 @@ this module still works with nbgrader's own tools.
 
 Four rooms: ``grading`` (how a check judges and speaks); ``guards`` (what no answer may do:
 change its inputs, rebind what the check relies on, call the library's answer); the checks, one per exercise
-(``checks``: lessons 1-4, ``checks_training``: 5-9, ``checks_section7``: 10); ``student`` (the
+(``checks``: lessons 1, 2, 4; ``checks_theory``: 3; ``checks_training``: 5-8; ``checks_gpu``: 9;
+``checks_section7``: 10); ``student`` (the
 student version and its command line).
 """
-from .checks import (  # one per exercise, in the order of the lessons: 1-4
+from .checks import (  # one per exercise, in the order of the lessons: 1, 2, 4
     check_tanh_backward, check_fixed_linear, check_maxout_backward, check_dropout_backward,
-    check_best_y, check_D_star_and_C_of_G, check_step_p_g, check_minimax_loss,
-    check_non_saturating_loss)
-from .checks_training import (  # lessons 5-9
+    check_minimax_loss, check_non_saturating_loss)
+from .checks_theory import check_best_y, check_D_star_and_C_of_G, check_step_p_g  # lesson 3
+from .checks_training import (  # lessons 5-8
     check_train_epoch, check_parzen_log_likelihood, check_nearest, check_lerp, check_modes_hit,
-    check_prediction, check_logit)
+    check_prediction)
+from .checks_gpu import check_logit  # lesson 9
 from .checks_section7 import check_concat_backward, check_encoder_loss, check_probe_loss  # lesson 10
 from .grading import CheckFailed, MissingCourseData, NotAttempted, check, course_data, expect_shape
 from .student import BEGIN, END, STUB, main, strip_hidden_tests, strip_solutions, student_version

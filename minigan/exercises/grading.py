@@ -1,8 +1,9 @@
 """How a check judges and speaks: :func:`check` turns a wrong answer into one message
 (:class:`CheckFailed`), a crash in the student's code into its error and line, and an untouched
 stub into "not attempted yet"; :func:`course_data` gives a chapter its data set or one line
-saying how to get it. The checks themselves are in :mod:`minigan.exercises.checks` (lessons 1-4),
-:mod:`~minigan.exercises.checks_training` (5-9) and :mod:`~minigan.exercises.checks_section7` (10)."""
+saying how to get it. The checks themselves are in :mod:`minigan.exercises.checks` (lessons 1, 2, 4),
+:mod:`~minigan.exercises.checks_training` (5-8) and its siblings (``checks_theory``: 3, ``checks_gpu``: 9,
+``checks_section7``: 10)."""
 import contextlib
 import dis
 import functools
