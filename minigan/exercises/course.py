@@ -37,6 +37,9 @@ c = get_config()  # noqa: F821 (nbgrader defines it)
 c.CourseDirectory.course_id = {course_id!r}
 # Seconds one cell may run when grading; past it the cell is interrupted and its check scores 0.
 c.Execute.timeout = {timeout}
+c.Execute.error_on_timeout = {{"ename": "CellTimeoutError", "evalue": "", "traceback": [
+    "CellTimeoutError: this cell ran past the time limit ({timeout} s) and was stopped: an answer "
+    "that never returns? Its check scores 0."]}}
 # A deleted check cell is put back from source/ (nbgrader already restores edited ones).
 c.OverwriteCells.add_missing_cells = True
 # Before grading a submission: unreadable notebooks get a readable 0, kernel hooks are flagged.
