@@ -47,24 +47,33 @@ def test_the_advice_never_suggests_the_recipe_the_run_already_uses():
         assert "--preset first-run" not in warning and "--seed" in warning
     assert all("--preset first-run" in w for w in train.trouble(won, paper))
     assert len(train.trouble(won, first_run)) == len(train.trouble(won, paper)) == 2
+    minimax = train.make_config(train.parse_args(["--g-objective", "minimax"]))   # Section 3's fix first
+    assert all("ry G's non-saturating loss (--g-objective non-saturating, Section 3), " in w
+               for w in train.trouble(won, minimax))
+    assert not any("--g-objective" in w for w in train.trouble(won, paper))
 
 
 @pytest.mark.learning
-def test_a_run_where_d_has_won_says_so_and_keeps_training(shared_data_dir, tmp_path):
-    """Ten D-steps per G-step on 2,000 images: D wins by the fourth epoch."""
-    env = dict(os.environ, MINIGAN_DATA_DIR=str(shared_data_dir), MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, "-m", "minigan.train", "--subset", "2000", "--batch-size", "10",
-                           "--k", "10", "--epochs", "4", "--valid-every", "0", "--out", str(tmp_path / "run")],
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
-    assert "warning: D has won" in done.stdout and "--preset first-run" in done.stdout
-    assert "done: mnist to epoch 4" in done.stdout                          # the run was not stopped
+def test_a_run_where_d_has_won_says_so_and_keeps_training(shared_data_dir, tmp_path, monkeypatch, capsys):
+    """Ten D-steps per G-step on 2,000 images: D pulls ahead, and the run says so in words.
+
+    The verdict is forced with a margin, not read off a trajectory's fourth digit: by epoch 3
+    D(G(z)) averages 0.01-0.03 here (the exact value depends on the BLAS's summation order; at 0.02,
+    train's own threshold, one machine warned and another did not), so this run's threshold is
+    raised to 0.1. The threshold itself is tested on fixed records above."""
+    monkeypatch.setenv("MINIGAN_DATA_DIR", str(shared_data_dir))
+    monkeypatch.setattr(train, "D_HAS_WON", 0.1)
+    train.main(["--subset", "2000", "--batch-size", "10", "--k", "10", "--epochs", "3", "--valid-every", "0",
+                "--out", str(tmp_path / "run")])
+    printed = capsys.readouterr().out
+    assert "warning: D has won" in printed and "--preset first-run" in printed
+    assert "done: mnist to epoch 3" in printed                              # the run was not stopped
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     warned = [r for r in records if any("D has won" in w for w in r["trouble"])]
-    assert len(records) == 4 and warned, [(r["epoch"], r["d_fake"], r["trouble"]) for r in records]
-    assert all(r["d_fake"] < train.D_HAS_WON for r in warned)   # said only of epochs where D(G(z)) ~ 0
-    # (which epochs D wins depends on the BLAS's summation order: the test asserts no more than that it does)
+    assert len(records) == 3 and warned, [(r["epoch"], r["d_fake"], r["trouble"]) for r in records]
+    assert all(r["d_fake"] < train.D_HAS_WON for r in warned)   # said only of epochs where D(G(z)) is low
 
+    env = dict(os.environ, MPLBACKEND="Agg")
     report = tmp_path / "r.json"
     shown = subprocess.run([sys.executable, "-m", "minigan.evaluate", str(tmp_path / "run" / "checkpoint.npz"),
                             "--n-samples", "1000", "--json", str(report)], env=env, capture_output=True,
