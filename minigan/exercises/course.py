@@ -147,6 +147,7 @@ def review_submission(assignment=None, student=None, notebooks=()):
     for each ``submitted/<student>/<chapter>/<name>.ipynb`` in ``notebooks``, make an unreadable
     one gradable (0 points, the reason in its first cell) and write what needs an instructor's eye
     to ``flagged/<chapter>/<student>.txt`` (removed when there is nothing)."""
+    reports = {}   # {report path: [line, ...]}: one per student and chapter, for all its notebooks
     for path in map(Path, notebooks):
         chapter, student_id, root = path.parent.name, path.parent.parent.name, path.parents[3]
         source = json.loads((root / "source" / chapter / path.name).read_text())
@@ -162,14 +163,17 @@ def review_submission(assignment=None, student=None, notebooks=()):
             path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
         else:
             nb = json.loads(path.read_text(encoding="utf-8"))
-            reason = nb["cells"][0]["metadata"].get(UNREADABLE) if nb["cells"] else None  # graded again
+            reason = nb["cells"][0].get("metadata", {}).get(UNREADABLE) if nb["cells"] else None
         found = [f"unreadable, graded 0: {reason}"] if reason else findings(nb, source)
-        report = root / "flagged" / chapter / f"{student_id}.txt"
+        report = reports.setdefault(root / "flagged" / chapter / f"{student_id}.txt", [])
         if found:
-            report.parent.mkdir(parents=True, exist_ok=True)
-            report.write_text(f"{path.name}:\n" + "".join(f"  {line}\n" for line in found))
+            report += [f"{path.name}:\n"] + [f"  {line}\n" for line in found]
             print(f"[minigan] {student_id}/{chapter}/{path.name} flagged for review: "
-                  f"{'; '.join(found)} (see {report})", file=sys.stderr)
+                  f"{'; '.join(found)} (see flagged/{chapter}/{student_id}.txt)", file=sys.stderr)
+    for report, lines in reports.items():
+        if lines:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_text("".join(lines))
         elif report.exists():
             report.unlink()
 
