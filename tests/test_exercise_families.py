@@ -756,3 +756,10 @@ def test_an_answer_that_rebinds_the_checks_helpers_or_unhooks_the_watch_is_still
         np.allclose = real
     assert checks_training.expect_shape is grading.expect_shape
     refuses(exercises.check_nearest, (unhooks,), "turned off the check's watch")
+
+
+def test_the_librarys_encoder_loss_is_refused_in_the_encoder_exercise():
+    from minigan.inference import encoder_loss
+    refuses(exercises.check_encoder_loss, (lambda e, z: encoder_loss(e, z),),
+            "calls mg.inference.encoder_loss")
+    assert guards.refusing(["minigan.inference:no_such_function"]).targets == {}   # nothing to refuse

@@ -139,8 +139,11 @@ def _where(target):
             tree = ast.parse(f.read())
         body, node = tree.body, None
         for part in qualname.split("."):
-            node = next(n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
-                        and n.name == part)
+            node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+                         and n.name == part), None)
+            if node is None:       # not (or no longer) in the library: nothing to refuse
+                _WHERE[target] = None
+                return None
             body = node.body
         first = min([node.lineno] + [d.lineno for d in node.decorator_list])
         _WHERE[target] = (path, first)
@@ -162,7 +165,7 @@ class refusing:
     library itself (its reference computation)."""
 
     def __init__(self, targets):
-        self.targets = {_where(t): t for t in targets}
+        self.targets = {_where(t): t for t in targets if _where(t) is not None}
         self.called = []
         self.case = None      # the input the check is on, named in a crash's message
 
