@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))           # this checkout's minigan, as the tests use it
 
-from minigan.exercises import strip_hidden_tests, strip_solutions, student_version  # noqa: E402
+from minigan.exercises import (  # noqa: E402
+    BEGIN, strip_hidden_tests, strip_solutions, student_version)
 
 INLINE = "module://matplotlib_inline.backend_inline"
 ZIP = "minigan-student-notebooks.zip"
@@ -272,6 +273,9 @@ class Pages:
         if b"\0" in data[:8000]:
             return head + f"It is a binary file of {len(data):,} bytes, not shown here.\n"
         text = data.decode("utf-8", errors="replace")
+        if BEGIN in text:      # the site never publishes a solution region, even a test's
+            return head + ("It holds the course's solution markers, so it is not shown here; "
+                           "read it in the repository.\n")
         ticks = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", text)), default=0))
         language = LANGUAGES.get(f.suffix, "text")
         return head + f"{ticks}{language}\n{text.rstrip()}\n{ticks}\n"
