@@ -183,6 +183,8 @@ class ndarray:
     def reshape(self, *shape, order="C", copy=None):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        if copy is None:   # NumPy 2.0's reshape has no copy= (2.1 added it)
+            return _wrap(self._a.reshape(shape, order=order))
         return _wrap(self._a.reshape(shape, order=order, copy=copy))
 
     def ravel(self, order="C"):
