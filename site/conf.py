@@ -20,6 +20,7 @@ copybutton_exclude = ".linenos, .gp, .go"
 # shown code); Sphinx only renders them.
 nb_execution_mode = "off"
 nb_output_stderr = "remove"        # tqdm's IProgress warning would print the build machine's paths
+nb_ipywidgets_js = {}              # a progress bar's widget is not worth require.js and a CDN request
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 html_extra_path = ["_extra"]       # student notebooks and their zip, served as files
