@@ -49,7 +49,7 @@ INLINE = "module://matplotlib_inline.backend_inline"
 ZIP = "minigan-student-notebooks.zip"
 LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")   # a Markdown link, not an image
 CODE = re.compile(r"`([^`\n]+)`")                          # inline code
-PATH = re.compile(r"(?<![\w/.:@-])(?:[\w.-]+/)+[\w-]+\.\w+(?![\w/])")  # a file's path in words
+PATH = re.compile(r"(?<![\w/.:@-])(?:[\w.-]+/)*[\w-]+\.\w+(?![\w/])")  # a file's path in words
 FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 LANGUAGES = {".py": "python", ".json": "json", ".toml": "toml", ".sh": "bash", ".cfg": "ini",
              ".yml": "yaml", ".yaml": "yaml", ".ipynb": "json", ".md": "markdown"}
@@ -226,6 +226,8 @@ class Pages:
             return f"[{m.group(0)}]({url(found)})" if found else m.group(0)
 
         def bare(m):
+            if "/" not in m.group(0) and m.group(0) not in self.files:
+                return m.group(0)    # a bare name in words is a file at the top (pyproject.toml)
             found = self.resolve(m.group(0), base)
             return f"[{m.group(0)}]({url(found)})" if found else m.group(0)
 

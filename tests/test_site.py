@@ -222,6 +222,27 @@ def test_a_chapter_without_the_inline_magic_shows_its_figure_under_agg(tmp_path,
     assert "secret-42" not in page and "NotImplementedError" in page
 
 
+def test_the_build_links_every_repository_file_named_in_words_or_code():
+    """A page's words name files as a reader writes them: a path, a name in code, or a bare
+    top-level name in parentheses. Each that is a repository file becomes a link; words that
+    only look like file names (np.exp, e.g.) stay as they are."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("site_build", BUILD)
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    pages = build.Pages(LESSONS)
+    text = ("The marker (pyproject.toml) and `README.md` and minigan/layers.py, "
+            "see docs/API.md. Not np.exp, e.g. nothing, nor minigan.train.\n\n"
+            "```bash\ncat pyproject.toml\n```\n")
+    out = pages.link(text, "benchmarks/RESULTS.md", "results.md")
+    assert "([pyproject.toml](files/pyproject.toml.md))" in out
+    assert "[`README.md`](files/README.md.md)" in out
+    assert "[minigan/layers.py](files/minigan/layers.py.md)" in out
+    assert "[docs/API.md](api.md)" in out
+    assert "Not np.exp, e.g. nothing, nor minigan.train." in out
+    assert "```bash\ncat pyproject.toml\n```" in out        # fenced code is left alone
+
+
 # ---------------------------------------------------------------- in a real browser
 
 CHECK_PAGE = """async () => {
