@@ -30,7 +30,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm   # a bar in a notebook, a line in a terminal
 
 from . import training
 from .gan import GAN

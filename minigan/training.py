@@ -21,7 +21,7 @@ the run, which is what makes resuming exact.
 import math
 
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm   # a bar in a notebook, a line in a terminal
 
 from . import backend, rng
 from .optim import ExponentialDecay, LinearRamp
