@@ -119,6 +119,9 @@ def execute(path, cache_dir):
     # The kernel talks over local sockets (IPC) in a folder of its own: over TCP it would print a
     # warning about unencrypted traffic for every chapter.
     sockets = tempfile.mkdtemp(prefix="minigan-kernel-")
+    # The debugger of older ipykernels (6.5.1, the floor) prints four lines about frozen modules for
+    # every kernel it starts; this makes them debug lines, which are not shown.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     ipc = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}})
     client = nbclient.NotebookClient(nb, timeout=3600, kernel_name="python3", config=ipc,
                                      resources={"metadata": {"path": str(path.parent)}})
