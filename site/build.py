@@ -229,10 +229,10 @@ class Pages:
             return f"[{m.group(0)}]({url(found)})" if found else m.group(0)
 
         def bare(m):
-            if "/" not in m.group(0) and m.group(0) not in self.files:
-                return m.group(0)    # a bare name in words is a file at the top (pyproject.toml)
-            found = self.resolve(m.group(0), base)
-            return f"[{m.group(0)}]({url(found)})" if found else m.group(0)
+            # a path in words, or the bare name of a file at the top (pyproject.toml)
+            name = m.group(0)
+            found = self.resolve(name, base) if "/" in name else (name if name in self.files else None)
+            return f"[{name}]({url(found)})" if found else name
 
         def prose(part):
             kept = []
