@@ -161,6 +161,36 @@ def student_gan(update):
                       d_optimizer=mg.optim.SGD(D, 0.05, 0.5), g_optimizer=mg.optim.SGD(G, 0.05, 0.5))
 
 
+class SoftplusRightNearZero(StudentSoftplus):
+    """sigmoid(x) ~ 1/2 + x/4: a backward that is right only for inputs near 0."""
+
+    def backward(self, dy):
+        return dy * (0.5 + self.x / 4)
+
+
+def one_d_gan(softplus):
+    """A small 1-D GAN with the student's Softplus in both nets, as a student would build one."""
+    rng = np.random.default_rng(0)
+    G = mg.layers.Sequential(mg.layers.Linear(2, 8, irange=0.5, rng=rng, dtype="float64"), softplus(),
+                             mg.layers.Linear(8, 1, irange=0.5, rng=rng, dtype="float64"))
+    D = mg.layers.Sequential(mg.layers.Linear(1, 8, irange=0.5, rng=rng, dtype="float64"), softplus(),
+                             mg.layers.Linear(8, 1, irange=0.5, rng=rng, dtype="float64"))
+    return mg.gan.GAN(G, D, z_dim=2, seed=0)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_whole_step_check_passes_a_right_gan_and_refuses_a_wrong_one_for_every_seed(seed):
+    """Minibatches from ten seeds. With the old absolute floor (atol 1e-6: |error| < 1e-11 for tiny
+    entries, below float64's finite-difference noise at h = 1e-6) this right GAN was refused for 4
+    of these 10 seeds."""
+    rng = np.random.default_rng(seed)
+    x_real, z = rng.normal(2, 0.5, (16, 1)), rng.standard_normal((16, 2))
+    for _ in range(2):    # the same verdicts when asked twice
+        mg.gradcheck.assert_gan_gradients(one_d_gan(StudentSoftplus), x_real, z)
+        with pytest.raises(AssertionError, match="backward disagrees with finite differences"):
+            mg.gradcheck.assert_gan_gradients(one_d_gan(SoftplusRightNearZero), x_real, z)
+
+
 @pytest.mark.parametrize("update", ["alternating", "simultaneous"])
 def test_a_students_layers_pass_the_whole_step_check_and_train_in_a_gan(update):
     gan = student_gan(update)
